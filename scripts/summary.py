@@ -1,0 +1,71 @@
+"""Month-end summary read back from the Delta tables that target-databricks wrote.
+
+Usage: python scripts/summary.py [DELTA_SCHEMA_DIR]   (default output/delta/main/quickbooks)
+Soft-deleted rows (_sdc_deleted_at set) are left out of the money figures, as a controller would expect.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+from deltalake import DeltaTable
+
+
+def load_tables(schema_dir: Path) -> dict[str, pa.Table]:
+    tables: dict[str, pa.Table] = {}
+    for path in sorted(p for p in schema_dir.iterdir() if (p / "_delta_log").is_dir()):
+        tables[path.name] = DeltaTable(str(path)).to_pyarrow_table()
+    return tables
+
+
+def live(name: str, table: pa.Table) -> str:
+    """A FROM clause over the rows that are not soft-deleted."""
+    if "_sdc_deleted_at" in table.column_names:
+        return f'(SELECT * FROM "{name}" WHERE _sdc_deleted_at IS NULL)'
+    return f'"{name}"'
+
+
+def print_rows(title: str, header: tuple[str, ...], rows: list[tuple[object, ...]]) -> None:
+    print(f"\n{title}")
+    widths = [max(len(str(v)) for v in col) for col in zip(header, *rows, strict=False)]
+    for row in (header, *rows):
+        print("  " + "  ".join(str(v).rjust(w) for v, w in zip(row, widths, strict=True)))
+
+
+def summarise(schema_dir: Path) -> None:
+    tables = load_tables(schema_dir)
+    if not tables:
+        raise SystemExit(f"no Delta tables under {schema_dir}")
+    con = duckdb.connect()
+    for name, table in tables.items():
+        con.register(name, table)
+    counts = []
+    for name, table in tables.items():
+        deleted = 0
+        if "_sdc_deleted_at" in table.column_names:
+            deleted = table.num_rows - table["_sdc_deleted_at"].null_count
+        counts.append((name, table.num_rows, deleted))
+    print_rows("Rows per table", ("table", "rows", "deleted"), counts)
+    if "invoices" in tables:
+        rows = con.execute(
+            f"""SELECT strftime(TxnDate, '%Y-%m') AS month, count(*) AS invoices,
+                       sum(TotalAmt) AS invoiced, sum(Balance) AS open_ar
+                FROM {live("invoices", tables["invoices"])} GROUP BY 1 ORDER BY 1"""
+        ).fetchall()
+        print_rows("Invoices and accounts receivable by month", ("month", "invoices", "invoiced", "open AR"), rows)
+    if "purchases" in tables:
+        rows = con.execute(
+            f"""SELECT coalesce(line.AccountBasedExpenseLineDetail.DepartmentRef.name,
+                                p.DepartmentRef.name, '(none)') AS department,
+                       count(DISTINCT p.Id) AS expenses, sum(line.Amount) AS amount
+                FROM {live("purchases", tables["purchases"])} AS p, unnest(p.Line) AS u(line)
+                GROUP BY 1 ORDER BY amount DESC"""
+        ).fetchall()
+        print_rows("Expenses by department", ("department", "expenses", "amount"), rows)
+
+
+if __name__ == "__main__":
+    summarise(Path(sys.argv[1] if len(sys.argv) > 1 else "output/delta/main/quickbooks"))

@@ -1,6 +1,15 @@
 """Durable webhook inbox: the hand-off between the webhook receiver and the tap's drain.
 
-SQLite in WAL mode, one row per distinct event, numbered by a monotonically increasing ``seq``.
+An :class:`InboxEvent` says which record changed, how and when (QBO webhooks carry no record data).
+:func:`parse_payload` maps both Intuit formats (legacy ``eventNotifications`` and CloudEvents arrays) onto it.
+Entries for entities the tap does not sync (e.g. Currency, JournalCode) or with unknown operations are
+counted as ignored, not stored: a 400 would make Intuit retry them forever and hold back later events,
+and CDC backstops anything missed.
+Dedupe keys: CloudEvents ``source`` + ``id`` (the pair the spec makes unique); legacy
+realm + entity + id + operation + lastUpdated (normalised, so ``-0700`` and ``-07:00`` agree).
+
+Storage: SQLite in WAL mode, one row per distinct event, numbered by a monotonically increasing ``seq``
+(gaps are possible, e.g. after ignored repeats).
 
 Why these choices:
 - ``seq`` is an AUTOINCREMENT key, so a number is never reused, even after the newest rows are purged;
@@ -18,13 +27,19 @@ Why these choices:
 
 from __future__ import annotations
 
+import json
+import re
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
+from typing import Any
+
+from tap_quickbooks_online.entities import ENTITIES
 
 OPERATIONS = ("Create", "Update", "Delete", "Merge", "Void", "Emailed")
 
@@ -46,6 +61,18 @@ _SCHEMA = (
 )
 _COLUMNS = "seq, realm_id, entity, entity_id, operation, deleted_id, occurred_at, event_id"
 _BUSY_TIMEOUT_MS = 30_000
+
+# Entities the tap syncs that have QBO webhooks, keyed by the lower-case form CloudEvents types use.
+WEBHOOK_ENTITIES = {entity.name.lower(): entity.name for entity in ENTITIES if entity.webhooks}
+_CLOUDEVENT_VERBS = {
+    "created": "Create", "updated": "Update", "deleted": "Delete",
+    "merged": "Merge", "voided": "Void", "emailed": "Emailed",
+}  # fmt: skip
+_CLOUDEVENT_TYPE = re.compile(r"^qbo\.([a-z]+)\.([a-z]+)\.v\d+$", re.IGNORECASE)
+
+
+class MalformedPayload(ValueError):
+    """The body is not a QBO webhook payload (answered 400)."""
 
 
 class InboxError(RuntimeError):
@@ -71,6 +98,94 @@ class InboxEvent:
         for name in ("realm_id", "entity", "entity_id", "event_id"):
             if not getattr(self, name):
                 raise ValueError(f"webhook event field {name!r} is empty")
+
+
+def normalize_time(value: Any) -> str:
+    """ISO 8601 with the original offset kept (``-0700`` and ``Z`` accepted; nanoseconds cut to micro)."""
+    if not isinstance(value, str):
+        raise MalformedPayload(f"timestamp must be a string, got {type(value).__name__}")
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise MalformedPayload(f"invalid timestamp {value!r}") from exc
+    # Intuit's webhook times always carry an offset; a bare one can only be UTC (CloudEvents time).
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).isoformat()
+
+
+def _text(obj: dict[str, Any], key: str) -> str:
+    value = obj.get(key)
+    if isinstance(value, bool) or not isinstance(value, str | int) or str(value) == "":
+        raise MalformedPayload(f"field {key!r} is missing or not a string")
+    return str(value)
+
+
+def _optional_text(obj: dict[str, Any] | None, key: str) -> str | None:
+    value = (obj or {}).get(key)
+    return None if value in (None, "") else str(value)
+
+
+def _dict(value: Any, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise MalformedPayload(f"{what} must be an object")
+    return value
+
+
+def _list(value: Any, what: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise MalformedPayload(f"{what} must be an array")
+    return value
+
+
+def _legacy_events(payload: dict[str, Any]) -> tuple[list[InboxEvent], int]:
+    events: list[InboxEvent] = []
+    ignored = 0
+    for notification in _list(payload["eventNotifications"], "eventNotifications"):
+        notification = _dict(notification, "an event notification")
+        realm_id = _text(notification, "realmId")
+        change = _dict(notification.get("dataChangeEvent"), "dataChangeEvent")
+        for raw in _list(change.get("entities"), "dataChangeEvent.entities"):
+            item = _dict(raw, "an entity change")
+            name, entity_id, operation = _text(item, "name"), _text(item, "id"), _text(item, "operation")
+            occurred_at = normalize_time(item.get("lastUpdated"))
+            entity = WEBHOOK_ENTITIES.get(name.lower())
+            if entity is None or operation not in _CLOUDEVENT_VERBS.values():
+                ignored += 1
+                continue
+            key = f"legacy:{realm_id}:{entity}:{entity_id}:{operation}:{occurred_at}"
+            deleted = _optional_text(item, "deletedId")
+            events.append(InboxEvent(None, realm_id, entity, entity_id, operation, deleted, occurred_at, key))
+    return events, ignored
+
+
+def _cloud_event(item: dict[str, Any]) -> InboxEvent | None:
+    event_id, event_type = _text(item, "id"), _text(item, "type")
+    realm_id, entity_id = _text(item, "intuitaccountid"), _text(item, "intuitentityid")
+    occurred_at = normalize_time(item["time"]) if "time" in item else datetime.now(UTC).isoformat()
+    match = _CLOUDEVENT_TYPE.match(event_type)
+    entity = WEBHOOK_ENTITIES.get(match.group(1).lower()) if match else None
+    operation = _CLOUDEVENT_VERBS.get(match.group(2).lower()) if match else None
+    if entity is None or operation is None:
+        return None
+    data = item.get("data")
+    deleted_id = _optional_text(data if isinstance(data, dict) else None, "deletedid")
+    # CloudEvents guarantees only source + id to be unique.
+    key = f"ce:{item.get('source', '')}:{event_id}"
+    return InboxEvent(None, realm_id, entity, entity_id, operation, deleted_id, occurred_at, key)
+
+
+def parse_payload(body: bytes) -> tuple[list[InboxEvent], int]:
+    """Events of a legacy or CloudEvents body, and how many entries were ignored (not ours)."""
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise MalformedPayload(f"body is not JSON: {exc}") from exc
+    if isinstance(payload, dict) and "eventNotifications" in payload:
+        return _legacy_events(payload)
+    if isinstance(payload, list):
+        parsed = [_cloud_event(_dict(item, "a CloudEvent")) for item in payload]
+        events = [event for event in parsed if event is not None]
+        return events, len(parsed) - len(events)
+    raise MalformedPayload("body is neither {'eventNotifications': [...]} nor a CloudEvents array")
 
 
 class Inbox:
@@ -99,7 +214,7 @@ class Inbox:
         conn.execute("PRAGMA synchronous = FULL")
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version not in (0, _SCHEMA_VERSION):
-            raise InboxError(f"webhook inbox {self.path} has schema version {version}, expected {_SCHEMA_VERSION}")
+            raise InboxError(f"webhook inbox {self.path} has schema version {version}, not {_SCHEMA_VERSION}")
         with self._transaction():
             for statement in _SCHEMA:
                 conn.execute(statement)

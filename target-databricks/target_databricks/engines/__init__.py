@@ -1,0 +1,79 @@
+"""Write engines: one small interface, shared by the embedded delta-rs engine and a Databricks warehouse."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+import pyarrow as pa
+
+from target_databricks.sql import MergeSpec
+
+LoadMethod = Literal["upsert", "append-only", "overwrite"]
+
+
+@dataclass(frozen=True)
+class TableRef:
+    catalog: str
+    schema: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.catalog}.{self.schema}.{self.name}"
+
+
+@dataclass(frozen=True)
+class WritePlan:
+    """How a batch lands: `append-only` and keyless streams append; `overwrite` replaces atomically."""
+
+    method: LoadMethod
+    merge: MergeSpec
+
+
+@dataclass(frozen=True)
+class WriteCounts:
+    inserted: int = 0
+    updated: int = 0
+    deleted: int = 0
+
+
+class Engine(Protocol):
+    """Everything engine-specific; the sink recipe, mapping, audit and quarantine are shared."""
+
+    name: str
+
+    def columns(self, table: TableRef) -> dict[str, str] | None:
+        """Column name → Databricks type (lower case, as DESCRIBE shows it), or None if the table is missing."""
+
+    def create_table(self, table: TableRef, schema: pa.Schema) -> None:
+        """Create the table if it does not exist."""
+
+    def add_columns(self, table: TableRef, fields: list[pa.Field]) -> None:
+        """Add nullable columns to an existing table."""
+
+    def write(self, table: TableRef, batch: pa.Table, plan: WritePlan) -> WriteCounts:
+        """Land one deduplicated batch."""
+
+    def retire_versions(self, table: TableRef, version: int, hard_delete: bool) -> None:
+        """ACTIVATE_VERSION: delete or flag rows whose `_sdc_table_version` is older than `version`."""
+
+    def append_audit(self, table: TableRef, rows: pa.Table) -> None:
+        """Append audit rows, creating the audit table when needed."""
+
+    def close(self) -> None:
+        """Release connections and staged files."""
+
+
+def make_engine(config: Mapping[str, Any]) -> Engine:
+    """`delta` unless a warehouse is configured (or `engine` says otherwise)."""
+    name = config.get("engine") or ("databricks" if config.get("server_hostname") else "delta")
+    if name == "delta":
+        from target_databricks.engines.delta import DeltaEngine
+
+        return DeltaEngine(config)
+    if name == "databricks":
+        from target_databricks.engines.databricks import DatabricksEngine
+
+        return DatabricksEngine(config)
+    raise ValueError(f"unknown engine {name!r}: use 'delta' or 'databricks'")

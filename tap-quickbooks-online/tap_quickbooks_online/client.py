@@ -1,0 +1,201 @@
+"""The QBO v3 HTTP client: every API call of a run goes through `QBOClient.call`.
+
+One place for: the shared limiter, the bearer token (refreshed once on a 401), retries with jittered
+exponential backoff that honour Retry-After, fault classification, Decimal-exact JSON decoding, and the
+per-kind call counters reported at the end of the run.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections import Counter
+from collections.abc import Generator, Mapping
+from decimal import Decimal
+from typing import Any
+
+import backoff
+import msgspec
+import requests
+from requests.adapters import HTTPAdapter
+
+from .auth import OAuthClient
+from .errors import AuthenticationError, FatalError, RetriableError, ThrottledError, classify, fault_from_json
+from .limiter import RateLimiter
+from .query import format_ts
+
+LOGGER = logging.getLogger("tap_quickbooks_online.client")
+_DECODER = msgspec.json.Decoder(float_hook=Decimal)
+
+
+def decode(body: bytes) -> Any:
+    """JSON with every non-integer number as an exact Decimal."""
+    return _DECODER.decode(body)
+
+
+class QBOClient:
+    """Thread-safe; one instance per run, shared by every stream."""
+
+    max_tries = 8
+    backoff_base = 1.0  # seconds; the first retry waits up to this long (full jitter)
+    backoff_cap = 60.0  # Intuit asks throttled clients to wait a minute
+
+    def __init__(self, config: Mapping[str, Any], oauth: OAuthClient, limiter: RateLimiter) -> None:
+        self.base = f"{str(config['api_base_url']).rstrip('/')}/v3/company/{config['realm_id']}"
+        self.minor_version = str(config.get("minor_version", 75))
+        self.timeout = float(config.get("request_timeout", 120))
+        self.user_agent = str(config.get("user_agent") or "tap-quickbooks-online")
+        self.pool_size = int(config.get("max_concurrent_requests", 10))
+        self.oauth, self.limiter = oauth, limiter
+        self.calls: Counter[str] = Counter()
+        self.retries = 0
+        self._count_lock = threading.Lock()
+        self._local = threading.local()
+        self._call = backoff.on_exception(
+            self._waits,
+            (RetriableError, requests.ConnectionError, requests.Timeout),
+            max_tries=lambda: self.max_tries,
+            jitter=None,
+            on_backoff=self._on_backoff,
+            logger=None,
+        )(self._call_once)
+
+    # -- public API -----------------------------------------------------------------------------
+    def query(self, statement: str) -> dict[str, Any]:
+        """Run one query; returns the envelope ({"QueryResponse": {...}, "time": ...})."""
+        return self.call("query", "POST", "query", data=statement.encode(), content_type="application/text")
+
+    def cdc(self, entities: list[str], changed_since: Any) -> dict[str, Any]:
+        params = {"entities": ",".join(entities), "changedSince": format_ts(changed_since)}
+        return self.call("cdc", "GET", "cdc", params=params)
+
+    def batch(self, items: list[dict[str, Any]]) -> dict[str, Any]:
+        body = msgspec.json.encode({"BatchItemRequest": items})
+        return self.call("batch", "POST", "batch", data=body, content_type="application/json")
+
+    def call(
+        self,
+        kind: str,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        data: bytes | None = None,
+        content_type: str | None = None,
+    ) -> dict[str, Any]:
+        result: dict[str, Any] = self._call(kind, method, path, params or {}, data, content_type)
+        return result
+
+    def total_calls(self) -> int:
+        return sum(self.calls.values()) + self.oauth.refresh_calls
+
+    # -- internals ------------------------------------------------------------------------------
+    def _session(self) -> requests.Session:
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.mount("http://", HTTPAdapter(pool_maxsize=self.pool_size))
+            session.mount("https://", HTTPAdapter(pool_maxsize=self.pool_size))
+            self._local.session = session
+        return session
+
+    def _call_once(
+        self,
+        kind: str,
+        method: str,
+        path: str,
+        params: dict[str, str],
+        data: bytes | None,
+        content_type: str | None,
+    ) -> dict[str, Any]:
+        token = self.oauth.access_token()
+        try:
+            return self._send(kind, method, path, params, data, content_type, token)
+        except AuthenticationError:
+            LOGGER.info("QBO answered 401; refreshing the access token once and retrying.")
+            token = self.oauth.invalidate(token)
+            try:
+                return self._send(kind, method, path, params, data, content_type, token)
+            except AuthenticationError as exc:
+                raise FatalError(
+                    f"{exc}. The token was refreshed and still rejected: check that realm_id "
+                    "belongs to the authorised company and api_base_url (sandbox vs "
+                    "production)."
+                ) from None
+
+    def _send(
+        self,
+        kind: str,
+        method: str,
+        path: str,
+        params: dict[str, str],
+        data: bytes | None,
+        content_type: str | None,
+        token: str,
+    ) -> dict[str, Any]:
+        headers = {
+            "Authorization": f"Bearer {token}",
+            "Accept": "application/json",
+            "User-Agent": self.user_agent,
+        }
+        if content_type:
+            headers["Content-Type"] = content_type
+        with self.limiter.slot(batch=kind == "batch"):
+            with self._count_lock:
+                self.calls[kind] += 1
+            response = self._session().request(
+                method,
+                f"{self.base}/{path}",
+                params={**params, "minorversion": self.minor_version},
+                data=data,
+                headers=headers,
+                timeout=self.timeout,
+            )
+        return self._parse(response)
+
+    def _parse(self, response: requests.Response) -> dict[str, Any]:
+        tid = response.headers.get("intuit_tid", "")
+        payload: Any = None
+        fault = None
+        if response.status_code < 400:
+            try:
+                payload = decode(response.content)
+            except msgspec.DecodeError as exc:
+                raise RetriableError(
+                    f"QBO sent an unreadable body (HTTP {response.status_code}, intuit_tid {tid})"
+                ) from exc
+            fault = fault_from_json(payload) if isinstance(payload, dict) else None
+        error = classify(response.status_code, response.content, response.headers, tid, fault)
+        if error is not None:
+            if isinstance(error, ThrottledError):
+                self.limiter.pause(error.retry_after if error.retry_after is not None else 1.0)
+            raise error
+        if not isinstance(payload, dict):
+            raise FatalError(
+                f"QBO sent a JSON {type(payload).__name__}, expected an object (intuit_tid {tid})"
+            )
+        return payload
+
+    def _waits(self) -> Generator[float, Any, None]:
+        """Full-jitter exponential delays; a server's Retry-After wins when present."""
+        attempt = 0
+        exc = yield 0.0
+        while True:
+            retry_after = getattr(exc, "retry_after", None)
+            ceiling = min(self.backoff_cap, self.backoff_base * 2**attempt)
+            delay = retry_after if retry_after is not None else random.uniform(ceiling / 2, ceiling)
+            attempt += 1
+            exc = yield delay
+
+    def _on_backoff(self, details: Any) -> None:
+        with self._count_lock:
+            self.retries += 1
+        exc = details.get("exception")
+        LOGGER.warning(
+            "Retrying QBO %s call in %.1fs (attempt %d): %s",
+            details["args"][1],
+            details["wait"],
+            details["tries"],
+            exc,
+        )

@@ -1,0 +1,99 @@
+"""The one table of QBO entities the tap syncs. Adding an entity costs a row here and a schema file.
+
+Facts per entity (QBO-API.md):
+- kind: "list" entities are never hard-deleted, only made inactive, and the API hides inactive rows unless
+  the query filters on Active; "transaction" entities can be deleted (and some voided); "singleton"
+  entities hold one row per company.
+- cdc: Intuit's CDC covers every entity except JournalCode, TaxAgency, TimeActivity, TaxCode and TaxRate.
+- webhooks: the entities Intuit sends webhook events for.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+Kind = Literal["list", "transaction", "singleton"]
+SCHEMA_DIR = Path(__file__).with_name("schemas")
+ALL_ACTIVE = "Active IN (true, false)"
+
+
+@dataclass(frozen=True)
+class Entity:
+    name: str  # QBO entity name, verbatim (query FROM, CDC entities=, webhook "name")
+    stream_name: str  # snake_case plural Singer stream name
+    kind: Kind
+    cdc: bool = True
+    webhooks: bool = True
+    extra_where: str | None = None  # condition ANDed into every query of this entity
+
+
+def _list(name: str, stream: str, **kw: Any) -> Entity:
+    return Entity(name, stream, "list", extra_where=ALL_ACTIVE, **kw)
+
+
+def _txn(name: str, stream: str, **kw: Any) -> Entity:
+    return Entity(name, stream, "transaction", **kw)
+
+
+ENTITIES: tuple[Entity, ...] = (
+    _list("Account", "accounts"),
+    _txn("Bill", "bills"),
+    _txn("BillPayment", "bill_payments"),
+    _list("Budget", "budgets"),
+    _list("Class", "classes"),
+    Entity("CompanyInfo", "company_info", "singleton", webhooks=False),
+    _txn("CreditMemo", "credit_memos"),
+    _list("Customer", "customers"),
+    _list("Department", "departments"),
+    _txn("Deposit", "deposits"),
+    _list("Employee", "employees"),
+    _txn("Estimate", "estimates"),
+    _txn("Invoice", "invoices"),
+    _list("Item", "items"),
+    _txn("JournalEntry", "journal_entries"),
+    _txn("Payment", "payments"),
+    _list("PaymentMethod", "payment_methods"),
+    Entity("Preferences", "preferences", "singleton"),
+    _txn("Purchase", "purchases"),
+    _txn("PurchaseOrder", "purchase_orders"),
+    _txn("RefundReceipt", "refund_receipts"),
+    _txn("SalesReceipt", "sales_receipts"),
+    _list("TaxAgency", "tax_agencies", cdc=False),
+    _list("TaxCode", "tax_codes", cdc=False, webhooks=False),
+    _list("TaxRate", "tax_rates", cdc=False, webhooks=False),
+    _list("Term", "terms"),
+    _txn("TimeActivity", "time_activities", cdc=False),
+    _txn("Transfer", "transfers"),
+    _list("Vendor", "vendors"),
+    _txn("VendorCredit", "vendor_credits"),
+)
+
+BY_NAME: dict[str, Entity] = {e.name: e for e in ENTITIES}
+BY_STREAM: dict[str, Entity] = {e.stream_name: e for e in ENTITIES}
+
+
+@cache
+def _fragment(relative: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((SCHEMA_DIR / relative).read_text(encoding="utf-8"))
+    return data
+
+
+def _inline(node: Any) -> Any:
+    """Replace {"$ref": "shared/X.json"} by the fragment itself (singer-sdk wants inline schemas)."""
+    if isinstance(node, dict):
+        if set(node) == {"$ref"}:
+            return _inline(_fragment(node["$ref"]))
+        return {key: _inline(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_inline(item) for item in node]
+    return node
+
+
+def load_schema(entity: Entity) -> dict[str, Any]:
+    """The stream's JSON schema with shared fragments inlined (a fresh copy each call)."""
+    schema: dict[str, Any] = _inline(_fragment(f"{entity.stream_name}.json"))
+    return schema

@@ -1,0 +1,182 @@
+"""The one generic stream class; each QBO entity is an instance configured by its row in entities.py.
+
+Bookmarks are managed here, not by singer-sdk's max-of-replication-key logic: QBO timestamps carry
+company-local offsets (string order is not time order across DST), and the safe high-water mark is the
+server's time at the start of a read minus `settle_seconds`, not the newest row seen. Stream state keys:
+`replication_key_value` (that mark, UTC), `cdc_polled_at` (our clock) and `inbox_seq` (webhook cursor).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from singer_sdk import Stream
+from singer_sdk.helpers.conform import TypeConformanceLevel
+
+from . import query as q
+from .cdc import is_deleted
+from .drain import fetch_by_ids
+from .entities import Entity, load_schema
+from .paging import Backfill, Walk, rows_of
+from .run import Mode, RunContext
+
+if TYPE_CHECKING:
+    from singer_sdk.helpers.types import Context
+
+    from .tap import TapQuickBooksOnline
+
+REPLICATION_KEY = "LastUpdatedTime"
+PROGRESS_EVERY_SECONDS = 15.0
+Row = dict[str, Any]
+
+
+def to_record(row: Row, realm_id: str) -> Row:
+    """A QBO object as a Singer record: realm_id, the lifted replication key, the delete marker."""
+    updated = (row.get("MetaData") or {}).get("LastUpdatedTime")
+    row["realm_id"] = realm_id
+    row["LastUpdatedTime"] = updated
+    row["_sdc_deleted_at"] = updated if is_deleted(row) else None
+    return row
+
+
+def deleted_record(row_id: str, occurred_at: str) -> Row:
+    return {"Id": row_id, "status": "Deleted", "domain": "QBO", "MetaData": {"LastUpdatedTime": occurred_at}}
+
+
+class Progress:
+    """Per-stream counts and rate, logged at most every PROGRESS_EVERY_SECONDS."""
+
+    def __init__(self, stream: QBOStream, total: int | None = None) -> None:
+        self.stream, self.total, self.count = stream, total, 0
+        self.started = self.logged = time.monotonic()
+
+    def add(self, n: int) -> None:
+        self.count += n
+        now = time.monotonic()
+        if now - self.logged >= PROGRESS_EVERY_SECONDS:
+            self.logged = now
+            self.log()
+
+    def log(self) -> None:
+        rate = self.count / max(time.monotonic() - self.started, 1e-6)
+        of_total = f"/{self.total}" if self.total is not None else ""
+        self.stream.logger.info(
+            "%s: %d%s records (%.0f records/s)", self.stream.name, self.count, of_total, rate
+        )
+
+
+class QBOStream(Stream):
+    """A QBO entity stream; behaviour comes from its Entity row, never from a subclass."""
+
+    primary_keys = ("realm_id", "Id")
+    replication_key = REPLICATION_KEY
+    is_sorted = False
+    # Records are built from QBO JSON already; only top-level keys are checked against the schema.
+    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.ROOT_ONLY
+
+    def __init__(self, tap: TapQuickBooksOnline, entity: Entity) -> None:
+        self.entity = entity
+        super().__init__(tap, schema=load_schema(entity), name=entity.stream_name)
+        self._qbo_tap = tap
+
+    # singer-sdk would advance the bookmark to the max record value; this stream sets it itself.
+    def _increment_stream_state(self, latest_record: Row, *, context: Context | None = None) -> None:
+        return None
+
+    def get_records(self, context: Context | None) -> Iterable[Row]:
+        run = self._qbo_tap.run_context()
+        state = self.stream_state
+        mode = run.modes[self.entity.name]
+        self.logger.info("%s: %s sync", self.name, mode.value)
+        yield from self._drain_inbox(run, state, mode)
+        if mode is Mode.FULL:
+            yield from self._full(run, state)
+        elif mode is Mode.CDC:
+            yield from self._cdc(run, state)
+        elif mode is Mode.QUERY:
+            yield from self._query(run, state, run.first_page(self.entity))
+
+    # -- modes ----------------------------------------------------------------------------------
+    def _full(self, run: RunContext, state: dict[str, Any]) -> Iterator[Row]:
+        if self.entity.kind == "singleton":
+            envelope = run.client.query(q.select_singleton(self.entity))
+            yield from self._emit(run, [rows_of(envelope, self.entity.name)])
+            self._save(state, run, q.parse_ts(envelope["time"]) if envelope.get("time") else run.now)
+            return
+        low = self._start_date() if self.entity.kind == "transaction" else None
+        backfill = Backfill(
+            run.client, self.entity, low, run.page_size, int(self.config.get("max_concurrent_requests", 10))
+        )
+        progress = Progress(self)
+        for page in backfill.pages():
+            progress.total = backfill.total
+            progress.add(len(page))
+            yield from self._emit(run, [page])
+        progress.log()
+        self._save(state, run, backfill.started or run.now)
+
+    def _cdc(self, run: RunContext, state: dict[str, Any]) -> Iterator[Row]:
+        result = run.feed.result()
+        if result is None or result.capped:
+            stubs = [r for r in (result.for_entity(self.entity.name) if result else []) if is_deleted(r)]
+            yield from self._emit(run, [stubs])
+            bookmark = q.parse_ts(state["replication_key_value"])
+            yield from self._walk(run, state, q.Window(bookmark), None)
+            return
+        yield from self._emit(run, [result.for_entity(self.entity.name)])
+        self._save(state, run, result.time)
+
+    def _query(self, run: RunContext, state: dict[str, Any], first: dict[str, Any]) -> Iterator[Row]:
+        bookmark = q.parse_ts(state["replication_key_value"])
+        yield from self._walk(run, state, q.Window(bookmark), first)
+
+    def _walk(
+        self, run: RunContext, state: dict[str, Any], window: q.Window, first: dict[str, Any] | None
+    ) -> Iterator[Row]:
+        started = q.parse_ts(first["time"]) if first and first.get("time") else datetime.now(UTC)
+        walk = Walk(run.client, self.entity, window, run.page_size)
+        first_rows = rows_of(first, self.entity.name) if first is not None else None
+        yield from self._emit(run, walk.pages(first_rows))
+        self._save(state, run, started)
+
+    def _drain_inbox(self, run: RunContext, state: dict[str, Any], mode: Mode) -> Iterator[Row]:
+        inbox = run.inbox
+        if inbox is None or not self.entity.webhooks:
+            return
+        if mode is Mode.FULL:  # the backfill reads every record anyway
+            state["inbox_seq"] = inbox.max_seq()
+            return
+        events = inbox.events_for(self.entity, int(state.get("inbox_seq", 0)))
+        if events.fetch_ids:
+            yield from self._emit(
+                run, fetch_by_ids(run.client, self.entity, list(events.fetch_ids), run.batch_size)
+            )
+        yield from self._emit(run, [[deleted_record(i, at) for i, at in events.deletes.items()]])
+        if events.last_seq != state.get("inbox_seq"):
+            state["inbox_seq"] = events.last_seq
+            self.state_manager.is_flushed = False
+
+    # -- helpers --------------------------------------------------------------------------------
+    def _emit(self, run: RunContext, pages: Iterable[list[Row]]) -> Iterator[Row]:
+        realm = str(self.config["realm_id"])
+        for page in pages:
+            for row in page:
+                yield to_record(row, realm)
+
+    def _save(self, state: dict[str, Any], run: RunContext, server_time: datetime) -> None:
+        """Advance the bookmark to server time minus the settle delay (never backwards)."""
+        mark = (server_time - run.settle).astimezone(UTC)
+        old = state.get("replication_key_value")
+        if old and q.parse_ts(old) > mark:
+            mark = q.parse_ts(old)
+        state["replication_key"] = REPLICATION_KEY
+        state["replication_key_value"] = mark.isoformat()
+        state["cdc_polled_at"] = run.now.isoformat()
+        self.state_manager.is_flushed = False
+
+    def _start_date(self) -> datetime | None:
+        value = self.config.get("start_date")
+        return q.parse_ts(value) if value else None

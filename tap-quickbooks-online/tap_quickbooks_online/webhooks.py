@@ -1,0 +1,259 @@
+"""QBO webhook receiver: verify ``intuit-signature``, parse the payload, store its events in the inbox.
+
+A request is answered 200 only after its events are committed to the inbox; 401 (bad signature), 400
+(malformed) and 413 (too large) store nothing. Events for another realm than the configured ``realm_id``
+are acknowledged and counted as ignored, like entities without webhooks (see ``inbox.parse_payload``).
+Settings are the tap's own (``webhook_*`` and ``realm_id``), read from ``--config`` files or, as Meltano
+passes them, from ``TAP_QUICKBOOKS_ONLINE_<SETTING>`` env vars.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import contextlib
+import hashlib
+import hmac
+import json
+import logging
+import os
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import anyio.to_thread
+import click
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from tap_quickbooks_online.inbox import Inbox, MalformedPayload, parse_payload
+from tap_quickbooks_online.trigger import Trigger
+
+logger = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/webhooks"
+SIGNATURE_HEADER = "intuit-signature"
+_PURGE_INTERVAL_SECONDS = 3600
+ENV_PREFIX = "TAP_QUICKBOOKS_ONLINE_"
+
+
+@dataclass(frozen=True)
+class WebhookSettings:
+    """The receiver's slice of the tap config; ``from_config`` validates and converts it."""
+
+    verifier_token: str = field(repr=False)
+    inbox_path: Path
+    realm_id: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8080
+    max_body_bytes: int = 1_048_576
+    retention_days: int = 30
+    trigger_command: str | None = None
+    trigger_debounce_seconds: float = 10.0
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> WebhookSettings:
+        if not config.get("webhook_verifier_token"):
+            raise ValueError("webhook_verifier_token is required to verify intuit-signature")
+        if not config.get("webhook_inbox_path"):
+            raise ValueError("webhook_inbox_path is required (the tap drains the same inbox)")
+        values: dict[str, Any] = {"verifier_token": str(config["webhook_verifier_token"])}
+        for name, convert in _SETTINGS.items():
+            if config.get(f"webhook_{name}") not in (None, ""):
+                values[name] = _convert(f"webhook_{name}", config[f"webhook_{name}"], convert)
+        values["realm_id"] = str(config["realm_id"]) if config.get("realm_id") else None
+        settings = cls(**values)
+        if not 0 <= settings.port <= 65535 or settings.max_body_bytes < 1 or settings.retention_days < 0:
+            raise ValueError("webhook_port, webhook_max_body_bytes or webhook_retention_days is out of range")
+        return settings
+
+
+_SETTINGS: dict[str, Callable[[Any], Any]] = {
+    "inbox_path": Path, "host": str, "port": int, "max_body_bytes": int, "retention_days": int,
+    "trigger_command": str, "trigger_debounce_seconds": float,
+}  # fmt: skip
+
+
+def _convert(name: str, value: Any, convert: Callable[[Any], Any]) -> Any:
+    try:
+        return convert(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} has an invalid value ({exc.__class__.__name__})") from None
+
+
+def load_settings(
+    config_paths: tuple[str, ...] = (), host: str | None = None, port: int | None = None
+) -> WebhookSettings:
+    """Merge config files in order; env vars apply (and win) with ``--config ENV`` or without any file."""
+    config: dict[str, Any] = {}
+    for path in config_paths:
+        if path != "ENV":
+            config.update(json.loads(Path(path).read_text()))
+    if not config_paths or "ENV" in config_paths:
+        names = ["realm_id", "webhook_verifier_token", *(f"webhook_{name}" for name in _SETTINGS)]
+        env = {name: os.environ.get(ENV_PREFIX + name.upper()) for name in names}
+        config.update({name: value for name, value in env.items() if value is not None})
+    config.update({k: v for k, v in {"webhook_host": host, "webhook_port": port}.items() if v is not None})
+    return WebhookSettings.from_config(config)
+
+
+def sign(body: bytes, verifier_token: str) -> str:
+    """The ``intuit-signature`` value for ``body``: base64(HMAC-SHA256(verifier token, body))."""
+    return base64.b64encode(hmac.new(verifier_token.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def signature_valid(body: bytes, signature: str | None, verifier_token: str) -> bool:
+    if not signature:
+        return False
+    try:
+        given = base64.b64decode(signature.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return hmac.compare_digest(given, hmac.new(verifier_token.encode(), body, hashlib.sha256).digest())
+
+
+class Receiver:
+    """The request handlers and counters of one receiver instance."""
+
+    def __init__(self, settings: WebhookSettings, inbox: Inbox, trigger: Trigger | None) -> None:
+        self.settings, self.inbox, self.trigger = settings, inbox, trigger
+        self.counters: Counter[str] = Counter()
+
+    def _reject(self, status: int, reason: str, request: Request) -> JSONResponse:
+        self.counters[f"rejected_{status}"] += 1
+        client = request.client.host if request.client else "?"
+        logger.warning("Rejected webhook from %s with %s: %s", client, status, reason)
+        return JSONResponse({"error": reason}, status_code=status)
+
+    async def _read_body(self, request: Request) -> bytes | None:
+        """The raw body, or None once it exceeds the limit (the rest is not read)."""
+        limit = self.settings.max_body_bytes
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            return None
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                return None
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    async def webhook(self, request: Request) -> JSONResponse:
+        body = await self._read_body(request)
+        if body is None:
+            return self._reject(413, f"body larger than {self.settings.max_body_bytes} bytes", request)
+        if not signature_valid(body, request.headers.get(SIGNATURE_HEADER), self.settings.verifier_token):
+            return self._reject(401, "missing or invalid intuit-signature", request)
+        try:
+            events, ignored = parse_payload(body)
+        except (MalformedPayload, ValueError) as exc:
+            return self._reject(400, str(exc), request)
+        wanted = [e for e in events if self.settings.realm_id in (None, e.realm_id)]
+        ignored += len(events) - len(wanted)
+        try:
+            stored = await anyio.to_thread.run_sync(self.inbox.add, wanted) if wanted else 0
+        except Exception:
+            logger.exception("Could not store webhook events; answering 503 so Intuit retries")
+            self.counters["store_errors"] += 1
+            return JSONResponse({"error": "inbox unavailable"}, status_code=503)
+        self._count(len(wanted), stored, ignored)
+        if stored and self.trigger is not None:
+            self.trigger.notify()
+        return JSONResponse({"stored": stored, "duplicates": len(wanted) - stored, "ignored": ignored})
+
+    def _count(self, received: int, stored: int, ignored: int) -> None:
+        self.counters.update(
+            requests=1, events=received, stored=stored, duplicates=received - stored, ignored=ignored
+        )
+
+    async def health(self, request: Request) -> JSONResponse:
+        try:
+            last_seq = await anyio.to_thread.run_sync(self.inbox.last_seq)
+        except Exception as exc:
+            return JSONResponse({"status": "error", "error": f"inbox: {exc}"}, status_code=503)
+        trigger = self.trigger
+        body = {"status": "ok", "inbox_last_seq": last_seq, "counters": dict(self.counters)}
+        if trigger is not None:
+            body["trigger"] = {"runs": trigger.runs, "failures": trigger.failures}
+        return JSONResponse(body)
+
+    async def purge_periodically(self) -> None:
+        while True:
+            days = self.settings.retention_days
+            purged = await anyio.to_thread.run_sync(self.inbox.purge_older_than, days)
+            if purged:
+                logger.info("Purged %d webhook events older than %d days", purged, days)
+            await asyncio.sleep(_PURGE_INTERVAL_SECONDS)
+
+
+def create_app(
+    settings: WebhookSettings, inbox: Inbox | None = None, trigger: Trigger | None = None
+) -> Starlette:
+    """The ASGI app. Without ``trigger``, one is built from the settings when a command is configured."""
+    inbox = inbox or Inbox(settings.inbox_path)
+    if trigger is None and settings.trigger_command:
+        trigger = Trigger(settings.trigger_command, settings.trigger_debounce_seconds)
+    receiver = Receiver(settings, inbox, trigger)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        purger = asyncio.create_task(receiver.purge_periodically())
+        if trigger is not None:
+            trigger.start()
+        try:
+            yield
+        finally:
+            purger.cancel()
+            if trigger is not None:
+                await anyio.to_thread.run_sync(trigger.stop)
+
+    app = Starlette(
+        routes=[
+            Route(WEBHOOK_PATH, receiver.webhook, methods=["POST"]),
+            Route("/health", receiver.health, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.receiver = receiver
+    return app
+
+
+def uvicorn_config(app: Starlette, settings: WebhookSettings, **overrides: Any) -> uvicorn.Config:
+    options: dict[str, Any] = {
+        "host": settings.host, "port": settings.port, "access_log": False,
+        "server_header": False, "log_config": None, "lifespan": "on",
+    }  # fmt: skip
+    return uvicorn.Config(app, **{**options, **overrides})
+
+
+@click.group()
+def cli() -> None:
+    """QBO webhook receiver of tap-quickbooks-online."""
+
+
+@cli.command()
+@click.option("--config", "config_paths", multiple=True, help="Tap config JSON (repeatable), or ENV.")
+@click.option("--host", default=None, help="Overrides webhook_host.")
+@click.option("--port", type=int, default=None, help="Overrides webhook_port.")
+@click.option("--log-level", default="INFO", show_default=True)
+def serve(config_paths: tuple[str, ...], host: str | None, port: int | None, log_level: str) -> None:
+    """Receive signed QBO webhooks into the inbox until interrupted."""
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = _settings_or_exit(lambda: load_settings(config_paths, host=host, port=port))
+    logger.info("Webhook receiver on %s:%s%s, inbox %s", settings.host, settings.port, WEBHOOK_PATH,
+                settings.inbox_path)  # fmt: skip
+    uvicorn.Server(uvicorn_config(create_app(settings), settings)).run()
+
+
+def _settings_or_exit(load: Callable[[], WebhookSettings]) -> WebhookSettings:
+    try:
+        return load()
+    except (ValueError, OSError) as exc:  # json errors are ValueErrors
+        raise click.ClickException(str(exc)) from exc

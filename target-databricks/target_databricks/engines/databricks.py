@@ -1,0 +1,147 @@
+"""A Databricks SQL warehouse through databricks-sql-connector (Thrift).
+
+A flush after the first is three statements: PUT the batch's Parquet to the Volume (OVERWRITE, one staging
+file per table), one version-guarded MERGE reading it with read_files, and the audit INSERT. Staged files
+are REMOVEd when the run ends.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from target_databricks import sql
+from target_databricks.engines import TableRef, WriteCounts, WritePlan
+from target_databricks.engines.connection import Connection
+from target_databricks.types import databricks_type
+
+
+class DatabricksEngine:
+    name = "databricks"
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        self.connection = Connection(config)
+        self.volume = str(config.get("volume") or "staging")
+        self.local_dir = Path(tempfile.mkdtemp(prefix="target-databricks-"))
+        self.connection.staging_dir = str(self.local_dir)
+        self.stage_prefix = f"_target_databricks/{uuid.uuid4().hex}"
+        self._staged: set[str] = set()
+        self._ready: set[TableRef | tuple[str, str]] = set()
+        self._lock = threading.Lock()
+
+    def _run(self, statement: str) -> list[dict[str, Any]]:
+        return self.connection.execute(statement)
+
+    def columns(self, table: TableRef) -> dict[str, str] | None:
+        try:
+            rows = self._run(sql.describe(_name(table)))
+        except Exception as exc:
+            if "TABLE_OR_VIEW_NOT_FOUND" in str(exc) or "SCHEMA_NOT_FOUND" in str(exc):
+                return None
+            raise
+        columns: dict[str, str] = {}
+        for row in rows:
+            name = str(row.get("col_name") or "")
+            if not name or name.startswith("#"):
+                break  # partitioning and detail sections follow the columns
+            columns[name] = str(row.get("data_type")).lower()
+        return columns
+
+    def create_table(self, table: TableRef, schema: pa.Schema) -> None:
+        self._ensure_schema(table.catalog, table.schema)
+        self._run(sql.create_table(_name(table), _columns(schema)))
+
+    def _ensure_schema(self, catalog: str, schema: str) -> None:
+        if (catalog, schema) not in self._ready:
+            self._run(sql.create_schema(catalog, schema))
+            self._ready.add((catalog, schema))
+
+    def add_columns(self, table: TableRef, fields: list[pa.Field]) -> None:
+        self._run(sql.add_columns(_name(table), _columns(pa.schema(fields))))
+
+    def write(self, table: TableRef, batch: pa.Table, plan: WritePlan) -> WriteCounts:
+        path = self._stage(table, batch)
+        columns = batch.column_names
+        if plan.method == "overwrite":
+            self._run(sql.replace_with_staged(_name(table), path, columns))
+            return WriteCounts(inserted=batch.num_rows)
+        if plan.method == "append-only" or not plan.merge.keys:
+            rows = self._run(sql.insert_staged(_name(table), path, columns))
+            return WriteCounts(inserted=_count(rows, "num_inserted_rows", batch.num_rows))
+        rows = self._run(sql.merge(_name(table), path, columns, plan.merge))
+        return WriteCounts(
+            inserted=_count(rows, "num_inserted_rows"),
+            updated=_count(rows, "num_updated_rows"),
+            deleted=_count(rows, "num_deleted_rows"),
+        )
+
+    def _stage(self, table: TableRef, batch: pa.Table) -> str:
+        """Write the batch as Parquet and PUT it to the Volume; the same path is reused by every flush."""
+        folder = f"/Volumes/{table.catalog}/{table.schema}/{self.volume}/{self.stage_prefix}"
+        volume_path = f"{folder}/{table.name}.parquet"
+        local = self.local_dir / f"{table.name}-{uuid.uuid4().hex}.parquet"
+        pq.write_table(batch, local)
+        try:
+            try:
+                self._run(sql.put(str(local), volume_path))
+            except Exception as exc:
+                if "UC_VOLUME_NOT_FOUND" not in str(exc):
+                    raise
+                # First use of the Volume: create it (and the schema) once, then stage again.
+                self._ensure_schema(table.catalog, table.schema)
+                self._run(sql.create_volume(table.catalog, table.schema, self.volume))
+                self._run(sql.put(str(local), volume_path))
+        finally:
+            local.unlink(missing_ok=True)
+        with self._lock:
+            self._staged.add(volume_path)
+        return volume_path
+
+    def retire_versions(self, table: TableRef, version: int, hard_delete: bool) -> None:
+        existing = self.columns(table)
+        if existing is None or sql.TABLE_VERSION not in existing:
+            return
+        self._run(sql.retire_versions(_name(table), version, hard_delete))
+
+    def append_audit(self, table: TableRef, rows: pa.Table) -> None:
+        values = [[row[name] for name in rows.column_names] for row in rows.to_pylist()]
+        statement = sql.insert_rows(_name(table), rows.column_names, values)
+        try:
+            self._run(statement)
+        except Exception as exc:
+            if "TABLE_OR_VIEW_NOT_FOUND" not in str(exc) and "SCHEMA_NOT_FOUND" not in str(exc):
+                raise
+            self.create_table(table, rows.schema)  # first audit row ever in this schema
+            self._run(statement)
+
+    def close(self) -> None:
+        """REMOVE the staged files, then close the session and the local scratch folder."""
+        try:
+            for path in sorted(self._staged):
+                self._run(sql.remove(path))
+            self._staged.clear()
+        finally:
+            self.connection.close()
+            shutil.rmtree(self.local_dir, ignore_errors=True)
+
+
+def _name(table: TableRef) -> str:
+    return sql.qualified(table.catalog, table.schema, table.name)
+
+
+def _columns(schema: pa.Schema) -> list[tuple[str, str]]:
+    return [(f.name, databricks_type(f.type)) for f in schema]
+
+
+def _count(rows: list[dict[str, Any]], name: str, default: int = 0) -> int:
+    if not rows or rows[0].get(name) is None:
+        return default
+    return int(rows[0][name])

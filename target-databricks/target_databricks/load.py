@@ -1,0 +1,156 @@
+"""Landing one typed, deduplicated batch: validate → write through the engine → audit, or quarantine.
+
+Shared by the sink (fresh batches) and by the start-of-run replay of quarantined batches.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from target_databricks import audit
+from target_databricks.engines import Engine, TableRef, WritePlan
+from target_databricks.errors import ErrorKind, classify, describe
+from target_databricks.mapping import StreamMapping, check_batch
+from target_databricks.quarantine import Quarantine, QuarantinedBatch
+from target_databricks.types import databricks_type
+
+
+class BatchRejected(Exception):
+    """The batch does not fit the table or the table mapping."""
+
+
+class LoadFailed(RuntimeError):
+    """A non-quarantinable failure (credentials, outage past the retry budget): the run must stop."""
+
+
+@dataclass
+class Batch:
+    batch_id: str
+    stream: str
+    table: TableRef
+    data: pa.Table
+    plan: WritePlan
+    rows_in: int
+
+
+class Loader:
+    def __init__(
+        self,
+        engine: Engine,
+        quarantine: Quarantine,
+        mappings: Mapping[str, StreamMapping],
+        *,
+        evolve: bool,
+        audit_table: TableRef,
+        run_id: str,
+        secrets: tuple[str, ...] = (),
+    ) -> None:
+        self.engine, self.quarantine, self.mappings = engine, quarantine, mappings
+        self.evolve, self.audit_table, self.run_id, self.secrets = evolve, audit_table, run_id, secrets
+        self.logger = logging.getLogger("target_databricks.load")
+        self._columns: dict[TableRef, dict[str, str] | None] = {}
+        self._overwritten: set[TableRef] = set()
+
+    def mapping_for(self, stream: str, default_table: str) -> StreamMapping:
+        return self.mappings.get(stream) or StreamMapping(table=default_table)
+
+    def first_overwrite(self, table: TableRef) -> bool:
+        """True once per run and table: only the first flush of an `overwrite` run replaces the table."""
+        first = table not in self._overwritten
+        self._overwritten.add(table)
+        return first
+
+    def load(self, batch: Batch, *, replay: QuarantinedBatch | None = None) -> audit.AuditRow:
+        """Land the batch; a rejected or terminally failing batch is quarantined, never dropped."""
+        started = time.monotonic()
+        try:
+            self._prepare(batch)
+            counts = self.engine.write(batch.table, batch.data, batch.plan)
+        except Exception as exc:
+            return self._reject(batch, exc, started, replay)
+        if replay is not None:
+            self.quarantine.resolve(replay)
+        row = self._row(batch, started, status=audit.STATUS_REPLAYED if replay else audit.STATUS_LOADED)
+        row.inserted, row.updated, row.deleted = counts.inserted, counts.updated, counts.deleted
+        self._audit(row)
+        return row
+
+    def _prepare(self, batch: Batch) -> None:
+        """Check the batch against the table and mapping; create the table or add columns as allowed."""
+        mapping = self.mapping_for(batch.stream, batch.table.name)
+        existing = None if batch.plan.method == "overwrite" else self.columns(batch.table)
+        verdict = check_batch(mapping, existing, batch.data.schema, evolve=self.evolve)
+        if verdict.problems:
+            raise BatchRejected("; ".join(verdict.problems))
+        if batch.plan.method == "overwrite":
+            self._columns.pop(batch.table, None)
+        elif existing is None:
+            self.engine.create_table(batch.table, batch.data.schema)
+            self._columns[batch.table] = _described(batch.data.schema)
+        elif verdict.add:
+            self.engine.add_columns(batch.table, verdict.add)
+            self._columns[batch.table] = {**existing, **_described(pa.schema(verdict.add))}
+
+    def columns(self, table: TableRef) -> dict[str, str] | None:
+        if self._columns.get(table) is None:
+            self._columns[table] = self.engine.columns(table)
+        return self._columns[table]
+
+    def forget(self, table: TableRef) -> None:
+        """Drop cached table columns (the table may have been changed by someone else)."""
+        self._columns.pop(table, None)
+
+    def _reject(
+        self, batch: Batch, exc: Exception, started: float, replay: QuarantinedBatch | None
+    ) -> audit.AuditRow:
+        kind = ErrorKind.TERMINAL if isinstance(exc, BatchRejected) else classify(exc)
+        reason = describe(exc, self.secrets)
+        if kind is not ErrorKind.TERMINAL:
+            raise LoadFailed(f"{batch.stream}: writing {batch.table} failed ({kind.value}): {reason}") from exc
+        self.forget(batch.table)
+        if replay is None:
+            replay = self.quarantine.put(batch.batch_id, batch.stream, batch.table, batch.plan, batch.data, reason)
+        else:
+            self.quarantine.still_failing(replay, reason)
+        self.logger.error(
+            "Quarantined %d rows of stream %r for table %s at %s: %s",
+            batch.data.num_rows, batch.stream, batch.table, replay.data_file, reason,
+        )
+        row = self._row(batch, started, status=audit.STATUS_QUARANTINED)
+        row.rejected, row.error = batch.data.num_rows, reason
+        self._audit(row)
+        return row
+
+    def replay_quarantine(self) -> list[audit.AuditRow]:
+        """Retry quarantined batches, oldest first, before any new data is written."""
+        rows = []
+        for entry in self.quarantine.pending():
+            self.logger.info("Replaying quarantined batch %s (%d rows) into %s", entry.batch_id, entry.rows,
+                             entry.table)
+            batch = Batch(entry.batch_id, entry.stream, entry.table, self.quarantine.load(entry), entry.plan,
+                          entry.rows)
+            rows.append(self.load(batch, replay=entry))
+        return rows
+
+    def _row(self, batch: Batch, started: float, status: str) -> audit.AuditRow:
+        return audit.AuditRow(
+            run_id=self.run_id, stream=batch.stream, table_name=str(batch.table), rows_in=batch.rows_in,
+            duration_seconds=round(time.monotonic() - started, 6), status=status, batch_id=batch.batch_id,
+            engine=self.engine.name,
+        )
+
+    def _audit(self, row: audit.AuditRow) -> None:
+        try:
+            self.engine.append_audit(self.audit_table, audit.to_table([row]))
+        except Exception as exc:
+            raise LoadFailed(f"writing the audit row to {self.audit_table} failed: {describe(exc, self.secrets)}") \
+                from exc
+
+
+def _described(schema: pa.Schema) -> dict[str, str]:
+    return {f.name: databricks_type(f.type).lower() for f in schema}

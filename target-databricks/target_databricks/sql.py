@@ -1,0 +1,172 @@
+"""Pure builders of the Databricks SQL statements the target runs; no I/O, tested as text and parsed.
+
+Identifiers are always backtick-quoted (Databricks folds unquoted names to lower case and PascalCase
+QBO names must survive). Values are never spliced in except through `literal`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+DELETED = "_sdc_deleted_at"
+TABLE_VERSION = "_sdc_table_version"
+
+Quote = Callable[[str], str]
+
+
+def quote(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
+def qualified(catalog: str, schema: str, table: str) -> str:
+    return ".".join(quote(part) for part in (catalog, schema, table))
+
+
+def literal(value: Any) -> str:
+    """A SQL literal; strings use Databricks' backslash escapes."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | Decimal):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        return f"TIMESTAMP '{value.astimezone(dt.UTC).isoformat()}'"
+    text = str(value).replace("\\", "\\\\").replace("'", "\\'")
+    return f"'{text}'"
+
+
+@dataclass(frozen=True)
+class MergeSpec:
+    """What a version-guarded MERGE needs to know about the stream."""
+
+    keys: Sequence[str]
+    versions: Sequence[str]
+    casts: Mapping[str, str]
+    hard_delete: bool
+
+
+def version_guard(spec: MergeSpec, q: Quote = quote, source: str = "s", target: str = "t") -> str:
+    """`source` is not older than `target`, comparing version columns in order (the first decides)."""
+
+    def value(alias: str, name: str) -> str:
+        ref = f"{alias}.{q(name)}"
+        return f"CAST({ref} AS {spec.casts[name]})" if name in spec.casts else ref
+
+    if not spec.versions:
+        return "TRUE"
+    *leading, last = spec.versions
+    guard = f"({value(source, last)} >= {value(target, last)} OR {target}.{q(last)} IS NULL)"
+    for name in reversed(leading):
+        s, t = value(source, name), value(target, name)
+        guard = f"({s} > {t} OR {target}.{q(name)} IS NULL OR ({s} = {t} AND {guard}))"
+    return guard
+
+
+def create_schema(catalog: str, schema: str) -> str:
+    return f"CREATE SCHEMA IF NOT EXISTS {quote(catalog)}.{quote(schema)}"
+
+
+def create_volume(catalog: str, schema: str, volume: str) -> str:
+    return f"CREATE VOLUME IF NOT EXISTS {qualified(catalog, schema, volume)}"
+
+
+def column_list(columns: Sequence[tuple[str, str]]) -> str:
+    return ", ".join(f"{quote(name)} {sql_type}" for name, sql_type in columns)
+
+
+def create_table(table: str, columns: Sequence[tuple[str, str]]) -> str:
+    return f"CREATE TABLE IF NOT EXISTS {table} ({column_list(columns)}) USING DELTA"
+
+
+def add_columns(table: str, columns: Sequence[tuple[str, str]]) -> str:
+    return f"ALTER TABLE {table} ADD COLUMNS ({column_list(columns)})"
+
+
+def describe(table: str) -> str:
+    return f"DESCRIBE TABLE {table}"
+
+
+def read_staged(path: str, columns: Sequence[str]) -> str:
+    cols = ", ".join(quote(c) for c in columns)
+    return f"SELECT {cols} FROM read_files({literal(path)}, format => 'parquet')"
+
+
+def newest_source(path: str, columns: Sequence[str], spec: MergeSpec) -> str:
+    """The staged batch, one row per key: the newest version (the batch is deduped already; this guards)."""
+    partition = ", ".join(quote(k) for k in spec.keys)
+    order = ", ".join(
+        (f"CAST({quote(v)} AS {spec.casts[v]})" if v in spec.casts else quote(v)) + " DESC NULLS LAST"
+        for v in spec.versions
+    ) or "1"
+    return (f"{read_staged(path, columns)} "
+            f"QUALIFY ROW_NUMBER() OVER (PARTITION BY {partition} ORDER BY {order}) = 1")
+
+
+def merge(table: str, path: str, columns: Sequence[str], spec: MergeSpec) -> str:
+    """One MERGE: deletes (hard or soft) and updates only when the source version is not older."""
+    guard = version_guard(spec)
+    on = " AND ".join(f"t.{quote(k)} = s.{quote(k)}" for k in spec.keys)
+    assignments = ", ".join(f"t.{quote(c)} = s.{quote(c)}" for c in columns)
+    names = ", ".join(quote(c) for c in columns)
+    values = ", ".join(f"s.{quote(c)}" for c in columns)
+    clauses = []
+    if DELETED in columns:
+        deleted = f"s.{quote(DELETED)} IS NOT NULL AND {guard}"
+        clauses.append(f"WHEN MATCHED AND {deleted} THEN " + (
+            "DELETE" if spec.hard_delete else f"UPDATE SET {soft_delete_assignments(spec)}"))
+    clauses.append(f"WHEN MATCHED AND {guard} THEN UPDATE SET {assignments}")
+    insert_if = f" AND s.{quote(DELETED)} IS NULL" if spec.hard_delete and DELETED in columns else ""
+    clauses.append(f"WHEN NOT MATCHED{insert_if} THEN INSERT ({names}) VALUES ({values})")
+    return (f"MERGE INTO {table} AS t USING ({newest_source(path, columns, spec)}) AS s ON {on} "
+            + " ".join(clauses))
+
+
+def soft_delete_updates(spec: MergeSpec, q: Quote = quote) -> list[tuple[str, str]]:
+    """A soft delete keeps the row's data: only the flag and the (non-null) versions move."""
+    updates = [(DELETED, f"s.{q(DELETED)}")]
+    updates += [(v, f"COALESCE(s.{q(v)}, t.{q(v)})") for v in spec.versions if v != DELETED]
+    return updates
+
+
+def soft_delete_assignments(spec: MergeSpec) -> str:
+    return ", ".join(f"t.{quote(column)} = {expression}" for column, expression in soft_delete_updates(spec))
+
+
+def insert_staged(table: str, path: str, columns: Sequence[str]) -> str:
+    names = ", ".join(quote(c) for c in columns)
+    return f"INSERT INTO {table} ({names}) {read_staged(path, columns)}"
+
+
+def replace_with_staged(table: str, path: str, columns: Sequence[str]) -> str:
+    """Atomic overwrite: readers see the old table or the new one, never an empty one."""
+    return f"CREATE OR REPLACE TABLE {table} USING DELTA AS {read_staged(path, columns)}"
+
+
+def retire_versions(table: str, version: int, hard_delete: bool) -> str:
+    """After ACTIVATE_VERSION: rows not re-sent in the active version are deleted or flagged."""
+    older = f"({quote(TABLE_VERSION)} < {int(version)} OR {quote(TABLE_VERSION)} IS NULL)"
+    if hard_delete:
+        return f"DELETE FROM {table} WHERE {older}"
+    return (f"UPDATE {table} SET {quote(DELETED)} = current_timestamp() "
+            f"WHERE {older} AND {quote(DELETED)} IS NULL")
+
+
+def insert_rows(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    names = ", ".join(quote(c) for c in columns)
+    values = ", ".join("(" + ", ".join(literal(v) for v in row) + ")" for row in rows)
+    return f"INSERT INTO {table} ({names}) VALUES {values}"
+
+
+def put(local_path: str, volume_path: str) -> str:
+    return f"PUT {literal(local_path)} INTO {literal(volume_path)} OVERWRITE"
+
+
+def remove(volume_path: str) -> str:
+    return f"REMOVE {literal(volume_path)}"

@@ -1,0 +1,124 @@
+"""target-databricks: exact, idempotent, version-guarded loads into Delta tables."""
+
+from __future__ import annotations
+
+import uuid
+from functools import cached_property
+from typing import Any
+
+from singer_sdk import typing as th
+from singer_sdk.contrib.msgspec import MsgSpecReader
+from singer_sdk.helpers.capabilities import PluginCapabilities, TargetCapabilities
+from singer_sdk.target_base import Target
+
+from target_databricks.engines import TableRef, make_engine
+from target_databricks.load import Loader
+from target_databricks.mapping import load_mapping
+from target_databricks.quarantine import Quarantine
+from target_databricks.sinks import DatabricksSink
+
+
+def _setting(name: str, kind: Any, title: str, description: str, **extra: Any) -> th.Property:
+    return th.Property(name, kind, title=title, description=description, **extra)
+
+
+CONFIG = th.PropertiesList(
+    _setting("engine", th.StringType, "Engine", "Where tables live: `delta` (local path or object-store URI via "
+             "delta-rs) or `databricks` (a SQL warehouse). Default: `databricks` when server_hostname is set, "
+             "else `delta`.", allowed_values=["delta", "databricks"]),
+    _setting("delta_root", th.StringType, "Delta root", "Root of the delta engine's tables, laid out as "
+             "<root>/<catalog>/<schema>/<table>; a local path or an object-store URI.", default="output/delta"),
+    _setting("catalog", th.StringType, "Catalog", "Unity Catalog catalog of the tables.", default="main"),
+    _setting("schema", th.StringType, "Schema", "Schema of the tables (and of the audit table).",
+             default="quickbooks"),
+    _setting("server_hostname", th.StringType, "Server hostname", "Databricks workspace host name, e.g. "
+             "adb-123.4.azuredatabricks.net."),
+    _setting("http_path", th.StringType, "HTTP path", "SQL warehouse HTTP path, e.g. /sql/1.0/warehouses/abc."),
+    _setting("access_token", th.StringType, "Access token", "Personal access token (or use client_id and "
+             "client_secret for OAuth M2M).", secret=True),
+    _setting("client_id", th.StringType, "Client ID", "Service principal application id for OAuth M2M."),
+    _setting("client_secret", th.StringType, "Client secret", "Service principal OAuth secret for OAuth M2M.",
+             secret=True),
+    _setting("volume", th.StringType, "Staging volume", "Unity Catalog Volume (in catalog.schema) where "
+             "batches are staged as Parquet before the MERGE.", default="staging"),
+    _setting("connection_options", th.ObjectType(additional_properties=True), "Connection options",
+             "Extra keyword arguments passed verbatim to databricks.sql.connect (e.g. _connection_uri, "
+             "_tls_trusted_ca_file, enable_telemetry); meant for tests and private options."),
+    _setting("table_mapping", th.CustomType({"type": ["string", "object"]}), "Table mapping",
+             "Path to a YAML/JSON file, or an inline object: stream → {table, required_columns}."),
+    _setting("schema_evolution", th.StringType, "Schema evolution", "`evolve` adds new columns; `strict` "
+             "quarantines batches with columns the table lacks.", default="evolve",
+             allowed_values=["evolve", "strict"]),
+    _setting("version_columns", th.ObjectType(additional_properties=True), "Version columns",
+             "Stream → ordered list of columns deciding which version of a row is newer. Default: the "
+             "replication key, then SyncToken (as an integer) when present; _sdc_sequence when no "
+             "replication key."),
+    _setting("quarantine_path", th.StringType, "Quarantine path", "Local folder for batches that could not "
+             "be written (Parquet + manifest), replayed at the start of the next run.",
+             default="output/quarantine"),
+    _setting("audit_table", th.StringType, "Audit table", "Table in the target schema receiving one row per "
+             "flush.", default="_audit"),
+    _setting("max_flush_seconds", th.NumberType, "Max flush seconds", "Flush a stream's buffer once its "
+             "oldest record is this many seconds old (rows are bounded by batch_size_rows)."),
+    _setting("load_method", th.StringType, "Load method", "`upsert` (version-guarded MERGE), `append-only`, "
+             "or `overwrite` (atomic replace on the first flush of a run). Streams without keys append.",
+             default="upsert", allowed_values=["upsert", "append-only", "overwrite"]),
+    _setting("hard_delete", th.BooleanType, "Hard delete", "Delete rows whose _sdc_deleted_at is set "
+             "(default: keep them with the flag set).", default=False),
+).to_dict()
+
+
+class TargetDatabricks(Target):
+    """Singer target landing streams in Delta tables, locally (delta-rs) or on a Databricks SQL warehouse."""
+
+    name = "target-databricks"
+    config_jsonschema = CONFIG
+    default_sink_class = DatabricksSink
+    message_reader_class = MsgSpecReader
+    capabilities = [
+        *Target.capabilities,
+        PluginCapabilities.ACTIVATE_VERSION,
+        TargetCapabilities.SOFT_DELETE,
+        TargetCapabilities.HARD_DELETE,
+    ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.run_id = uuid.uuid4().hex
+        self.bookmarks: dict[str, list[str]] = {}
+        self.current_bookmarks: list[str] = []  # of the SCHEMA message being processed (for mapped aliases)
+        self._replayed = False
+
+    @cached_property
+    def loader(self) -> Loader:
+        config = self.config
+        return Loader(
+            make_engine(config),
+            Quarantine(config.get("quarantine_path") or "output/quarantine"),
+            load_mapping(config.get("table_mapping")),
+            evolve=config.get("schema_evolution", "evolve") != "strict",
+            audit_table=TableRef(config["catalog"], config["schema"], config.get("audit_table") or "_audit"),
+            run_id=self.run_id,
+            secrets=tuple(str(config[k]) for k in ("access_token", "client_secret") if config.get(k)),
+        )
+
+    def _replay_once(self) -> None:
+        if not self._replayed:
+            self._replayed = True
+            self.loader.replay_quarantine()
+
+    def _process_schema_message(self, message_dict: dict) -> None:
+        self._replay_once()
+        bookmarks = list(message_dict.get("bookmark_properties") or [])
+        self.bookmarks[message_dict["stream"]] = self.current_bookmarks = bookmarks
+        super()._process_schema_message(message_dict)
+
+    def process_endofpipe(self) -> None:
+        self._replay_once()
+        try:
+            super().process_endofpipe()
+        finally:
+            self.loader.engine.close()
+
+
+cli = TargetDatabricks.cli

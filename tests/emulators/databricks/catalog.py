@@ -1,0 +1,138 @@
+"""Unity Catalog's three-level namespace over duckdb: catalogs are attached in-memory databases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from . import errors
+from .translate import HIDDEN_SCHEMAS, dbx_catalog, duck_catalog, quoted_name
+from .types import sql_type
+
+
+class Catalog:
+    """Lookups and DDL on catalogs, schemas and tables; callers hold the engine lock."""
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection) -> None:
+        self.conn = conn
+        self.volumes: set[tuple[str, str, str]] = set()
+
+    def catalogs(self) -> list[str]:
+        rows = self.conn.execute("SELECT database_name FROM duckdb_databases() ORDER BY 1").fetchall()
+        return [name for (db,) in rows if (name := dbx_catalog(db))]
+
+    def schemas(self, catalog: str) -> list[str]:
+        rows = self.conn.execute(
+            "SELECT schema_name FROM duckdb_schemas() WHERE database_name = ? ORDER BY 1", [duck_catalog(catalog)]
+        ).fetchall()
+        return [s for (s,) in rows if s not in HIDDEN_SCHEMAS]
+
+    def tables(self) -> list[tuple[str, str, str, str]]:
+        """(catalog, schema, table, Databricks table type) for every table and view."""
+        rows = self.conn.execute(
+            "SELECT database_name, schema_name, table_name, 'MANAGED' FROM duckdb_tables() "
+            "UNION ALL SELECT database_name, schema_name, view_name, 'VIEW' FROM duckdb_views() "
+            "WHERE NOT internal ORDER BY 1, 2, 3"
+        ).fetchall()
+        return [(c, s, t, k) for (db, s, t, k) in rows if (c := dbx_catalog(db)) and s not in HIDDEN_SCHEMAS]
+
+    def require_catalog(self, catalog: str) -> None:
+        if catalog not in self.catalogs():
+            raise errors.catalog_not_found(catalog)
+
+    def require_schema(self, catalog: str, schema: str) -> None:
+        self.require_catalog(catalog)
+        if schema not in self.schemas(catalog):
+            raise errors.schema_not_found(quoted_name(catalog, schema))
+
+    def has_table(self, catalog: str, schema: str, table: str) -> bool:
+        return any(t[:3] == (catalog, schema, table) for t in self.tables())
+
+    def require_table(self, catalog: str, schema: str, table: str) -> None:
+        if not self.has_table(catalog, schema, table):
+            raise errors.table_not_found(quoted_name(catalog, schema, table))
+
+    def arrow_schema(self, catalog: str, schema: str, table: str) -> pa.Schema:
+        name = f'"{duck_catalog(catalog)}"."{schema}"."{table}"'
+        return self.conn.sql(f"SELECT * FROM {name} LIMIT 0").to_arrow_table().schema
+
+    def create_catalog(self, name: str, if_not_exists: bool) -> None:
+        if name in self.catalogs():
+            if if_not_exists:
+                return
+            raise errors.already_exists("catalog", quoted_name(name))
+        self.conn.execute(f"ATTACH ':memory:' AS \"{duck_catalog(name)}\"")
+
+    def drop_catalog(self, name: str, if_exists: bool) -> None:
+        if name not in self.catalogs():
+            if if_exists:
+                return
+            raise errors.catalog_not_found(name)
+        self.conn.execute(f'DETACH "{duck_catalog(name)}"')
+        self.volumes = {v for v in self.volumes if v[0] != name}
+
+    def create_volume(self, parts: tuple[str, str, str], if_not_exists: bool) -> None:
+        self.require_schema(parts[0], parts[1])
+        if parts in self.volumes:
+            if if_not_exists:
+                return
+            raise errors.already_exists("volume", quoted_name(*parts))
+        self.volumes.add(parts)
+
+    def describe(self, catalog: str, schema: str, table: str) -> pa.Table:
+        self.require_table(catalog, schema, table)
+        fields = list(self.arrow_schema(catalog, schema, table))
+        return pa.table({
+            "col_name": pa.array([f.name for f in fields], pa.string()),
+            "data_type": pa.array([sql_type(f.type) for f in fields], pa.string()),
+            "comment": pa.array([None] * len(fields), pa.string()),
+        })
+
+    def information_schema(self, view: str, catalog: str | None) -> pa.Table:
+        """Databricks' information_schema views, limited to `catalog` (None: system, all catalogs)."""
+        builders = {"tables": self._is_tables, "columns": self._is_columns, "schemata": self._is_schemata,
+                    "catalogs": self._is_catalogs, "volumes": self._is_volumes}
+        if view not in builders:
+            raise errors.table_not_found(quoted_name(catalog or "system", "information_schema", view))
+        return builders[view](catalog)
+
+    def _is_tables(self, catalog: str | None) -> pa.Table:
+        rows = [t for t in self.tables() if catalog in (None, t[0])]
+        return _table(["table_catalog", "table_schema", "table_name", "table_type", "comment"],
+                      [(*r, None) for r in rows])
+
+    def _is_columns(self, catalog: str | None) -> pa.Table:
+        rows: list[tuple[Any, ...]] = []
+        for cat, sch, tab, _ in self.tables():
+            if catalog not in (None, cat):
+                continue
+            for pos, f in enumerate(self.arrow_schema(cat, sch, tab)):
+                precision = f.type.precision if pa.types.is_decimal(f.type) else None
+                scale = f.type.scale if pa.types.is_decimal(f.type) else None
+                base = sql_type(f.type).split("<")[0].split("(")[0].upper()
+                rows.append((cat, sch, tab, f.name, pos, base, sql_type(f.type), "YES", precision, scale, None))
+        names = ["table_catalog", "table_schema", "table_name", "column_name", "ordinal_position", "data_type",
+                 "full_data_type", "is_nullable", "numeric_precision", "numeric_scale", "comment"]
+        return _table(names, rows)
+
+    def _is_schemata(self, catalog: str | None) -> pa.Table:
+        rows = [(c, s) for c in self.catalogs() if catalog in (None, c) for s in self.schemas(c)]
+        rows += [(c, "information_schema") for c in self.catalogs() if catalog in (None, c)]
+        return _table(["catalog_name", "schema_name"], sorted(rows))
+
+    def _is_catalogs(self, catalog: str | None) -> pa.Table:
+        return _table(["catalog_name"], [(c,) for c in self.catalogs() if catalog in (None, c)])
+
+    def _is_volumes(self, catalog: str | None) -> pa.Table:
+        rows = [(*v, "MANAGED") for v in sorted(self.volumes) if catalog in (None, v[0])]
+        return _table(["volume_catalog", "volume_schema", "volume_name", "volume_type"], rows)
+
+
+def _table(names: list[str], rows: list[tuple[Any, ...]]) -> pa.Table:
+    int_columns = {"ordinal_position", "numeric_precision", "numeric_scale"}
+    return pa.table({
+        name: pa.array([r[i] for r in rows], pa.int32() if name in int_columns else pa.string())
+        for i, name in enumerate(names)
+    })

@@ -1,0 +1,166 @@
+"""Databricks SQL → duckdb SQL: name resolution, parameters, read_files and the measured dialect fix-ups."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlglot
+from sqlglot import exp
+
+from . import errors
+
+# sqlglot warns about Delta-only properties (USING DELTA, TBLPROPERTIES) that duckdb has no use for.
+logging.getLogger("sqlglot").setLevel(logging.ERROR)
+
+CATALOG_PREFIX = "uc_"  # duckdb reserves `main`, `system`, `temp` and `memory` as database names
+HIDDEN_SCHEMAS = frozenset({"main", "information_schema", "pg_catalog"})
+READERS = {"parquet": "read_parquet", "json": "read_json_auto", "csv": "read_csv_auto"}
+
+
+@dataclass
+class Namespace:
+    """A session's current catalog and schema (`USE CATALOG`, `USE SCHEMA`, OpenSession's initialNamespace)."""
+
+    catalog: str = "main"
+    schema: str = "default"
+
+
+@dataclass(frozen=True)
+class Param:
+    """A named or positional statement parameter as the connector sends it: a SQL type and a string value."""
+
+    name: str | None
+    type: str
+    value: str | None
+
+
+def duck_catalog(name: str) -> str:
+    return CATALOG_PREFIX + name.lower()
+
+
+def dbx_catalog(duck_name: str) -> str | None:
+    return duck_name[len(CATALOG_PREFIX):] if duck_name.startswith(CATALOG_PREFIX) else None
+
+
+def parse(sql: str) -> exp.Expression:
+    try:
+        tree = sqlglot.parse_one(sql, read="databricks")
+    except sqlglot.errors.ParseError as exc:
+        raise errors.parse_error(str(exc).splitlines()[0]) from exc
+    if tree is None:
+        raise errors.parse_error("empty statement")
+    return tree
+
+
+def quoted_name(*parts: str) -> str:
+    return ".".join(f"`{p}`" for p in parts)
+
+
+def table_parts(table: exp.Table, ns: Namespace) -> tuple[str, str, str]:
+    """(catalog, schema, table) in Databricks' lower-case form, defaults filled from the session."""
+    catalog = table.catalog or ns.catalog
+    schema = table.db or ns.schema
+    return catalog.lower(), schema.lower(), table.name.lower()
+
+
+def schema_ref(ref: exp.Expression, ns: Namespace) -> tuple[str, str]:
+    """(catalog, schema) of `[catalog.]schema` as sqlglot parses it in SCHEMA DDL and in USE."""
+    if isinstance(ref, exp.Table) and not ref.name:
+        return (ref.catalog or ns.catalog).lower(), ref.db.lower()
+    if isinstance(ref, exp.Table):
+        return (ref.db or ns.catalog).lower(), ref.name.lower()
+    return ns.catalog, ref.name.lower()
+
+
+def is_table_function(table: exp.Table) -> bool:
+    return isinstance(table.this, exp.Func)
+
+
+def cte_names(tree: exp.Expression) -> set[str]:
+    return {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
+
+
+def real_tables(tree: exp.Expression) -> list[exp.Table]:
+    """Table references that name a stored table (not a CTE, not a table function)."""
+    ctes = cte_names(tree)
+    return [
+        t for t in tree.find_all(exp.Table)
+        if not is_table_function(t) and t.name and not (not t.db and t.name.lower() in ctes)
+    ]
+
+
+def map_table(table: exp.Table, ns: Namespace) -> tuple[str, str, str]:
+    """Rewrite a reference in place to duckdb's fully qualified name; return the Databricks parts."""
+    catalog, schema, name = table_parts(table, ns)
+    table.set("catalog", exp.to_identifier(duck_catalog(catalog), quoted=True))
+    table.set("db", exp.to_identifier(schema, quoted=True))
+    table.set("this", exp.to_identifier(name, quoted=True))
+    return catalog, schema, name
+
+
+def bind_parameters(tree: exp.Expression, params: list[Param]) -> exp.Expression:
+    named = {p.name.lower(): p for p in params if p.name}
+    positional = iter([p for p in params if not p.name])
+
+    def replace(node: exp.Expression) -> exp.Expression:
+        if not isinstance(node, exp.Placeholder):
+            return node
+        key = node.name.lower() if node.name and node.name != "?" else None
+        param = named.get(key) if key else next(positional, None)
+        if param is None:
+            raise errors.unbound_parameter(key or "?")
+        return _literal(param)
+
+    return tree.transform(replace)
+
+
+def _literal(param: Param) -> exp.Expression:
+    if param.value is None or param.type.upper() in ("VOID", "NULL"):
+        return exp.Null()
+    cast = sqlglot.parse_one(f"CAST(x AS {param.type})", read="databricks")
+    assert isinstance(cast, exp.Cast)
+    cast.set("this", exp.Literal.string(param.value))
+    return cast
+
+
+def rewrite_read_files(tree: exp.Expression, volume_path: callable) -> None:  # type: ignore[valid-type]
+    """`read_files('/Volumes/…', format => 'parquet')` → duckdb's reader over the emulator's local file."""
+    for table in list(tree.find_all(exp.Table)):
+        func = table.this
+        if not (isinstance(func, exp.Anonymous) and func.name.lower() == "read_files"):
+            continue
+        args = [a for a in func.expressions if not isinstance(a, exp.Kwarg)]
+        options = {k.this.name.lower(): k.expression.name for k in func.expressions if isinstance(k, exp.Kwarg)}
+        if len(args) != 1 or not isinstance(args[0], exp.Literal):
+            raise errors.parse_error("read_files expects one path literal")
+        fmt = options.get("format", "parquet").lower()
+        if fmt not in READERS:
+            raise errors.unsupported(f"read_files format {fmt!r}")
+        local: Path = volume_path(args[0].name)
+        if not local.exists():
+            raise errors.SqlError("PATH_NOT_FOUND", f"Path does not exist: {args[0].name}.", "42K03")
+        target = str(local / "*") if local.is_dir() else str(local)
+        table.set("this", exp.Anonymous(this=READERS[fmt], expressions=[exp.Literal.string(target)]))
+
+
+def replace_session_functions(tree: exp.Expression, ns: Namespace) -> exp.Expression:
+    def replace(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.CurrentCatalog):
+            return _named_literal(ns.catalog, "current_catalog()", node)
+        if isinstance(node, exp.CurrentSchema | exp.CurrentDatabase):
+            return _named_literal(ns.schema, "current_schema()", node)
+        return node
+
+    return tree.transform(replace)
+
+
+def _named_literal(value: str, name: str, node: exp.Expression) -> exp.Expression:
+    """Spark names an unaliased function column after the call, e.g. `current_catalog()`."""
+    literal = exp.Literal.string(value)
+    return exp.alias_(literal, name, quoted=True) if isinstance(node.parent, exp.Select) else literal
+
+
+def to_duckdb(tree: exp.Expression) -> str:
+    return tree.sql(dialect="duckdb")

@@ -1,0 +1,63 @@
+"""CLI: `python -m tests.emulators.qbo --port PORT [--scale X] [--seed N]` (from the repository root).
+
+Prints one JSON line with the URLs, realm, OAuth client and a seed refresh token, then serves until
+terminated (SIGTERM or Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import signal
+import sys
+import threading
+
+from .emulator import DEFAULT_REALM, QBOEmulator
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.emulators.qbo", description=__doc__)
+    parser.add_argument("--port", type=int, default=0, help="TCP port (0 picks a free one)")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--scale", type=float, default=1.0, help="transaction volume multiplier")
+    parser.add_argument("--realm-id", default=DEFAULT_REALM)
+    parser.add_argument("--latency-ms", type=float, default=0.0)
+    parser.add_argument("--error-5xx-rate", type=float, default=0.0)
+    parser.add_argument("--reset-rate", type=float, default=0.0)
+    parser.add_argument(
+        "--no-throttle", action="store_true", help="disable the 500/min, 10 concurrent limits"
+    )
+    args = parser.parse_args(argv)
+    emu = QBOEmulator(
+        seed=args.seed, scale=args.scale, port=args.port, realm_id=args.realm_id, host=args.host
+    )
+    emu.faults.latency_ms, emu.faults.error_5xx_rate = args.latency_ms, args.error_5xx_rate
+    emu.faults.reset_rate, emu.faults.throttle = args.reset_rate, not args.no_throttle
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with emu:
+        print(
+            json.dumps(
+                {
+                    "base_url": emu.base_url,
+                    "token_url": emu.token_url,
+                    "revoke_url": emu.revoke_url,
+                    "realm_id": emu.realm_id,
+                    "client_id": emu.client_id,
+                    "client_secret": emu.client_secret,
+                    "refresh_token": emu.issue_refresh_token(),
+                    "admin_url": emu.admin_url,
+                    "discovery_url": emu.discovery_url,
+                }
+            ),
+            flush=True,
+        )
+        with contextlib.suppress(KeyboardInterrupt):
+            stop.wait()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,260 @@
+"""QBOEmulator: wires clock, company, store, OAuth, limits, faults, webhooks and the HTTP server together."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import Counter
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from . import faults as fx
+from .admin import Admin
+from .api import JSON_ONLY, Api, unsupported
+from .clock import Clock
+from .company import company
+from .faults import Faults, QBOFault
+from .limits import Limiter
+from .mutations import Change, Mutator
+from .oauth import OAuthServer
+from .server import API, EmulatorHTTPServer, Response, form, json_response, query_text
+from .store import Store
+from .webhooks import Delivery, WebhookConfig, WebhookSender
+
+DEFAULT_REALM = "9341453050298741"
+
+
+class QBOEmulator:
+    """An offline QuickBooks Online v3 API on an ephemeral port. Use as a context manager."""
+
+    def __init__(
+        self,
+        seed: int = 7,
+        scale: float = 1.0,
+        port: int = 0,
+        realm_id: str = DEFAULT_REALM,
+        host: str = "127.0.0.1",
+        start: datetime | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+    ) -> None:
+        self.seed, self.scale, self.host, self.realm_id = seed, scale, host, realm_id
+        self.clock = Clock(start)
+        # The history ends at the start of the clock's day, so it is stable within a day and "recent".
+        history_end = self.clock.now().date()
+        self.store = Store(company(seed, scale, history_end))
+        self.client_id = client_id or f"AB{seed:04d}emulatorClientIdQ0bo0nline0000000000"
+        self.client_secret = client_secret or f"emulator-secret-{seed:04d}-do-not-use-in-production"
+        self.oauth = OAuthServer(self.clock, self.client_id, self.client_secret, realm_id)
+        self.faults = Faults(seed=seed)
+        self.limiter = Limiter(self.clock)
+        self.webhooks = WebhookSender(self.clock, realm_id, seed)
+        self.mutate = Mutator(self.store, self.clock, self._on_change)
+        self.api = Api(self.store, self.clock, self.mutate, realm_id)
+        self.admin = Admin(self)
+        self._counters: Counter[str] = Counter()
+        self._counter_lock = threading.Lock()
+        self._http = EmulatorHTTPServer((host, port), self)
+        self.port = self._http.server_address[1]
+        self._thread: threading.Thread | None = None
+
+    # Lifecycle -----------------------------------------------------------------------------------------
+    def start(self) -> QBOEmulator:
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._http.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name=f"qbo-emulator-{self.port}",
+                daemon=True,
+            )
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.webhooks.stop()
+        if self._thread is not None:
+            self._http.shutdown()
+            self._thread.join(timeout=5)
+            self._thread = None
+        self._http.server_close()
+
+    def __enter__(self) -> QBOEmulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # Public helpers -------------------------------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base_url}/v3/company/{self.realm_id}"
+
+    @property
+    def token_url(self) -> str:
+        return f"{self.base_url}/oauth2/v1/tokens/bearer"
+
+    @property
+    def revoke_url(self) -> str:
+        return f"{self.base_url}/v2/oauth2/tokens/revoke"
+
+    @property
+    def discovery_url(self) -> str:
+        return f"{self.base_url}/.well-known/openid_configuration"
+
+    @property
+    def admin_url(self) -> str:
+        return f"{self.base_url}/_emulator"
+
+    def issue_refresh_token(self) -> str:
+        return self.oauth.issue_refresh_token()
+
+    def issue_access_token(self) -> str:
+        return self.oauth.issue_access_token()
+
+    def counters(self) -> dict[str, int]:
+        with self._counter_lock:
+            return dict(self._counters)
+
+    def count(self, kind: str) -> None:
+        with self._counter_lock:
+            self._counters[kind] += 1
+
+    def configure_webhooks(
+        self,
+        url: str,
+        verifier_token: str,
+        fmt: str = "legacy",
+        drop_rate: float = 0.0,
+        duplicate_rate: float = 0.0,
+        delay_s: float = 0.0,
+        reorder: bool = False,
+    ) -> None:
+        if fmt not in ("legacy", "cloudevents"):
+            raise ValueError("fmt must be 'legacy' or 'cloudevents'")
+        self.webhooks.configure(
+            WebhookConfig(url, verifier_token, fmt, drop_rate, duplicate_rate, delay_s, reorder)
+        )
+
+    def webhook_deliveries(self) -> list[Delivery]:
+        return list(self.webhooks.deliveries)
+
+    def discovery(self) -> dict[str, Any]:
+        return {
+            "issuer": "https://oauth.platform.intuit.com/op/v1",
+            "authorization_endpoint": f"{self.base_url}/connect/oauth2",
+            "token_endpoint": self.token_url,
+            "userinfo_endpoint": f"{self.base_url}/v1/openid_connect/userinfo",
+            "revocation_endpoint": self.revoke_url,
+            "jwks_uri": f"{self.base_url}/op/v1/jwks",
+            "response_types_supported": ["code"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "scopes_supported": ["openid", "email", "profile", "address", "phone"],
+            "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
+            "claims_supported": ["aud", "exp", "iat", "iss", "realmid", "sub"],
+        }
+
+    def _on_change(self, change: Change) -> None:
+        self.webhooks.on_change(change)
+
+    # Request dispatch (called from server threads) -----------------------------------------------------
+    def dispatch(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, str],
+        body: bytes,
+        headers: Mapping[str, str],
+        kind: str,
+    ) -> Response:
+        if kind == "token" and method == "POST":
+            hard = headers.get("x-include-refresh-token-hard-expires-in", "").lower() == "true"
+            return json_response(*self.oauth.token(form(body), headers.get("authorization"), hard))
+        if kind == "revoke" and method == "POST":
+            return self._revoke(body, headers)
+        if kind == "discovery" and method == "GET":
+            return json_response(200, self.discovery())
+        if kind == "admin":
+            return self.admin.handle(method, path[len("/_emulator/") :], params, body)
+        match = API.match(path)
+        if match is None:
+            return Response(404, b"<html><body><h1>404 Not Found</h1></body></html>\n", "text/html")
+        return self._api(method, match["realm"], match["rest"], path, params, body, headers, kind)
+
+    def _revoke(self, body: bytes, headers: Mapping[str, str]) -> Response:
+        try:
+            token = str(json.loads(body or b"{}").get("token", ""))
+        except (ValueError, AttributeError):
+            return json_response(400, {"error": "invalid_request"})
+        return json_response(*self.oauth.revoke(token, headers.get("authorization")))
+
+    def _api(
+        self,
+        method: str,
+        realm: str,
+        rest: str,
+        path: str,
+        params: dict[str, str],
+        body: bytes,
+        headers: Mapping[str, str],
+        kind: str,
+    ) -> Response:
+        now = self.clock.now()
+        problem = self.oauth.check_access(headers.get("authorization"))
+        if problem is not None:
+            self.count("auth_failed")
+            return Response(401, fx.auth_failed_body(problem, now))
+        if realm != self.realm_id:
+            return Response(
+                403,
+                QBOFault(
+                    403,
+                    "AuthorizationFault",
+                    "3100",
+                    "message=ApplicationAuthorizationFailed; errorCode=003100; statusCode=403",
+                    "",
+                ).json_body(now),
+            )
+        if not self.limiter.enter(kind, enforce=self.faults.throttle):
+            self.count("throttled")
+            return Response(429, fx.throttle_body(now), "application/xml")
+        try:
+            return json_response(*self._route(method, rest, path, params, body, headers))
+        except QBOFault as fault:
+            return Response(fault.status, fault.json_body(self.clock.now()))
+        finally:
+            self.limiter.leave()
+
+    def _route(
+        self,
+        method: str,
+        rest: str,
+        path: str,
+        params: dict[str, str],
+        body: bytes,
+        headers: Mapping[str, str],
+    ) -> tuple[int, dict[str, Any]]:
+        if "json" not in headers.get("accept", "") and "*/*" not in headers.get("accept", ""):
+            raise fx.validation("4000", "Unsupported Media Type", JSON_ONLY, "Accept")
+        parts = rest.split("/")
+        head = parts[0]
+        if head == "query" and method in ("GET", "POST"):
+            return self.api.query(query_text(method, params, body, headers.get("content-type", "")))
+        if head == "batch" and method == "POST":
+            return self.api.batch(body)
+        if head == "cdc" and method == "GET":
+            return self.api.cdc(params)
+        if head == "reports" and method == "GET" and len(parts) == 2:
+            return self.api.report(parts[1], params)
+        if method == "GET" and len(parts) == 2:
+            return self.api.read(head, parts[1], path)
+        if method == "GET" and parts == ["preferences"]:
+            return self.api.read(head, "1", path)
+        if method == "POST" and len(parts) == 1:
+            return self.api.write(head, params.get("operation"), body, path)
+        raise unsupported(path)

@@ -1,0 +1,142 @@
+"""Double-entry postings derived from transaction records, aggregated per account and day.
+
+Every report is computed from these postings. Debits are positive, credits negative; each transaction's
+postings sum to zero. Estimates, purchase orders and time activities do not post.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from .company import Company
+from .gen_lists import ACCT
+from .store import Store
+
+Posting = tuple[str, Decimal]
+AR, AP = str(ACCT["Accounts Receivable (A/R)"]), str(ACCT["Accounts Payable (A/P)"])
+POSTING_ENTITIES = (
+    "Invoice",
+    "Payment",
+    "CreditMemo",
+    "SalesReceipt",
+    "RefundReceipt",
+    "Bill",
+    "BillPayment",
+    "VendorCredit",
+    "Purchase",
+    "Deposit",
+    "Transfer",
+    "JournalEntry",
+)
+
+
+def _d(value: Any) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _acct(ref: dict[str, Any] | None, default: str = "") -> str:
+    return str(ref["value"]) if ref and "value" in ref else default
+
+
+def _lines(record: dict[str, Any], detail: str) -> Iterable[tuple[dict[str, Any], Decimal]]:
+    for line in record.get("Line", []):
+        if line.get("DetailType") == detail:
+            yield line.get(detail, {}), _d(line.get("Amount", 0))
+
+
+def _sales(record: dict[str, Any], items: dict[str, str]) -> list[Posting]:
+    """Income side of a sales form: a credit to each line's item income account."""
+    return [
+        (items.get(_acct(d.get("ItemRef")), ""), -amt) for d, amt in _lines(record, "SalesItemLineDetail")
+    ]
+
+
+def _expenses(record: dict[str, Any]) -> list[Posting]:
+    return [(_acct(d.get("AccountRef")), amt) for d, amt in _lines(record, "AccountBasedExpenseLineDetail")]
+
+
+def _flip(postings: list[Posting]) -> list[Posting]:
+    return [(a, -amt) for a, amt in postings]
+
+
+def postings(entity: str, record: dict[str, Any], items: dict[str, str]) -> list[Posting]:
+    total = _d(record.get("TotalAmt", 0))
+    if entity == "Invoice":
+        return [(AR, total), *_sales(record, items)]
+    if entity == "CreditMemo":
+        return [(AR, -total), *_flip(_sales(record, items))]
+    if entity == "SalesReceipt":
+        return [(_acct(record.get("DepositToAccountRef")), total), *_sales(record, items)]
+    if entity == "RefundReceipt":
+        return [(_acct(record.get("DepositToAccountRef")), -total), *_flip(_sales(record, items))]
+    if entity == "Payment":
+        return [(_acct(record.get("DepositToAccountRef"), AR), total), (AR, -total)]
+    if entity == "Bill":
+        return [*_expenses(record), (_acct(record.get("APAccountRef"), AP), -total)]
+    if entity == "VendorCredit":
+        return [*_flip(_expenses(record)), (_acct(record.get("APAccountRef"), AP), total)]
+    if entity == "BillPayment":
+        bank = record.get("CheckPayment", {}).get("BankAccountRef") or record.get(
+            "CreditCardPayment", {}
+        ).get("CCAccountRef")
+        return [(AP, total), (_acct(bank), -total)]
+    if entity == "Purchase":
+        sign = -1 if record.get("Credit") else 1
+        return [(a, sign * amt) for a, amt in [*_expenses(record), (_acct(record.get("AccountRef")), -total)]]
+    if entity == "Deposit":
+        lines = [(_acct(d.get("AccountRef")), -amt) for d, amt in _lines(record, "DepositLineDetail")]
+        return [(_acct(record.get("DepositToAccountRef")), total), *lines]
+    if entity == "Transfer":
+        amount = _d(record.get("Amount", 0))
+        return [(_acct(record.get("ToAccountRef")), amount), (_acct(record.get("FromAccountRef")), -amount)]
+    if entity == "JournalEntry":
+        return [
+            (_acct(d.get("AccountRef")), amt if d.get("PostingType") == "Debit" else -amt)
+            for d, amt in _lines(record, "JournalEntryLineDetail")
+        ]
+    return []
+
+
+def item_accounts(rows: Iterable[dict[str, Any]]) -> dict[str, str]:
+    return {r["Id"]: _acct(r.get("IncomeAccountRef")) for r in rows}
+
+
+Daily = dict[tuple[str, str], Decimal]  # (account id, TxnDate) -> net debit
+
+
+def _add(agg: Daily, entity: str, record: dict[str, Any], items: dict[str, str], sign: int) -> None:
+    day = str(record.get("TxnDate", ""))
+    for account, amount in postings(entity, record, items):
+        agg[(account, day)] += sign * amount
+
+
+@functools.lru_cache(maxsize=8)
+def base_ledger(company: Company) -> Daily:
+    """The generated company's postings, computed once per company (a full pass over the generator)."""
+    items = item_accounts(company.tables["Item"].build(i) for i in range(company.tables["Item"].count))
+    agg: Daily = defaultdict(Decimal)
+    for entity in POSTING_ENTITIES:
+        table = company.tables[entity]
+        for i in range(table.count):
+            _add(agg, entity, table.build(i), items, 1)
+    return dict(agg)
+
+
+def ledger(store: Store) -> Daily:
+    """Current postings: the base ledger with every overlay change swapped in."""
+    company = store.company
+    agg: Daily = defaultdict(Decimal, base_ledger(company))
+    base_items = item_accounts(company.tables["Item"].build(i) for i in range(company.tables["Item"].count))
+    items = item_accounts(store.all("Item"))
+    for entity in POSTING_ENTITIES:
+        table = company.tables[entity]
+        for record_id, entry in store.overlay_items(entity).items():
+            if int(record_id) <= table.count:
+                _add(agg, entity, table.build(int(record_id) - 1), base_items, -1)
+            if entry.record is not None:
+                _add(agg, entity, entry.record, items, 1)
+    return agg

@@ -1,0 +1,345 @@
+"""Create, update, delete, void, deactivate and merge records, as QBO applies them.
+
+Every mutation bumps SyncToken and MetaData.LastUpdatedTime (emulator clock), lands in the store's overlay
+(so CDC and queries see it) and is reported to the listener (webhooks). Validation mirrors Intuit's codes:
+2020 required field, 610 missing/inactive reference, 6240 duplicate name, 5010 stale SyncToken.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from .clock import Clock
+from .entities import BY_NAME, EntitySpec
+from .faults import QBOFault, not_found, stale, validation
+from .store import Store
+from .timefmt import entity_ts
+
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "Invoice": ("CustomerRef", "Line"),
+    "Bill": ("VendorRef", "Line"),
+    "Payment": ("CustomerRef", "TotalAmt"),
+    "JournalEntry": ("Line",),
+    "Customer": ("DisplayName",),
+    "Vendor": ("DisplayName",),
+    "Employee": ("DisplayName",),
+    "Account": ("Name", "AccountType"),
+    "Purchase": ("AccountRef", "PaymentType", "Line"),
+    "Deposit": ("DepositToAccountRef", "Line"),
+    "SalesReceipt": ("Line",),
+    "CreditMemo": ("CustomerRef", "Line"),
+    "Estimate": ("CustomerRef", "Line"),
+    "VendorCredit": ("VendorRef", "Line"),
+    "BillPayment": ("VendorRef", "PayType", "TotalAmt"),
+    "Transfer": ("FromAccountRef", "ToAccountRef", "Amount"),
+    "Class": ("Name",),
+    "Department": ("Name",),
+    "Item": ("Name",),
+    "Term": ("Name",),
+}
+REF_TARGETS = {
+    "CustomerRef": "Customer",
+    "VendorRef": "Vendor",
+    "EmployeeRef": "Employee",
+    "ClassRef": "Class",
+    "DepartmentRef": "Department",
+    "AccountRef": "Account",
+    "ItemRef": "Item",
+    "DepositToAccountRef": "Account",
+    "APAccountRef": "Account",
+    "BankAccountRef": "Account",
+    "FromAccountRef": "Account",
+    "ToAccountRef": "Account",
+    "PaymentMethodRef": "PaymentMethod",
+}
+PARTIES = ("Customer", "Vendor", "Employee")
+CLASSIFICATION = {
+    "Bank": "Asset",
+    "Accounts Receivable": "Asset",
+    "Other Current Asset": "Asset",
+    "Fixed Asset": "Asset",
+    "Accounts Payable": "Liability",
+    "Credit Card": "Liability",
+    "Other Current Liability": "Liability",
+    "Long Term Liability": "Liability",
+    "Equity": "Equity",
+    "Income": "Revenue",
+    "Other Income": "Revenue",
+    "Cost of Goods Sold": "Expense",
+    "Expense": "Expense",
+    "Other Expense": "Expense",
+}
+
+
+@dataclass(frozen=True)
+class Change:
+    entity: str
+    entity_id: str
+    operation: str  # Create | Update | Delete | Merge | Void
+    last_updated: str
+    deleted_id: str | None = None
+
+
+def decimal(value: Any) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def line_total(entity: str, lines: list[dict[str, Any]]) -> Decimal:
+    if entity == "JournalEntry":
+        return sum(
+            (
+                decimal(ln.get("Amount", 0))
+                for ln in lines
+                if ln.get("JournalEntryLineDetail", {}).get("PostingType") == "Debit"
+            ),
+            Decimal(0),
+        )
+    return sum(
+        (
+            decimal(ln.get("Amount", 0))
+            for ln in lines
+            if ln.get("DetailType") not in ("SubTotalLineDetail", "DiscountLineDetail")
+        ),
+        Decimal(0),
+    )
+
+
+class Mutator:
+    def __init__(self, store: Store, clock: Clock, listener: Callable[[Change], None] | None = None) -> None:
+        self.store, self.clock = store, clock
+        self.listener = listener
+
+    def create(self, entity: str, fields: dict[str, Any]) -> dict[str, Any]:
+        spec = self._spec(entity)
+        if spec.kind == "singleton":
+            raise validation("6000", "Operation Not Supported", f"{entity} cannot be created")
+        with self.store.lock:
+            for name in REQUIRED.get(entity, ()):
+                if fields.get(name) in (None, "", []):
+                    raise validation(
+                        "2020",
+                        "Required param missing, need to supply the required value for the API",
+                        f"Required parameter {name} is missing in the request",
+                        name,
+                    )
+            record = self._defaults(spec, copy.deepcopy(fields))
+            self._validate(spec, record, None)
+            stamp = entity_ts(self.clock.now())
+            record.update(
+                {
+                    "domain": "QBO",
+                    "sparse": False,
+                    "Id": self.store.new_id(entity),
+                    "SyncToken": "0",
+                    "MetaData": {"CreateTime": stamp, "LastUpdatedTime": stamp},
+                }
+            )
+            self.store.put(entity, record)
+        return self._emit(entity, record, "Create")
+
+    def update(
+        self, entity: str, record_id: str, fields: dict[str, Any], sparse: bool = True
+    ) -> dict[str, Any]:
+        spec = self._spec(entity)
+        with self.store.lock:
+            current = self._current(spec, str(record_id))
+            token = fields.get("SyncToken")
+            if token is not None and str(token) != current["SyncToken"]:
+                raise stale(str(record_id))
+            keep = {k: current[k] for k in ("Id", "domain", "MetaData", "SyncToken")}
+            body = {
+                k: v
+                for k, v in fields.items()
+                if k not in ("Id", "SyncToken", "MetaData", "sparse", "domain")
+            }
+            record = {**(copy.deepcopy(current) if sparse else {}), **copy.deepcopy(body), **keep}
+            if "Line" in body and "TotalAmt" not in body and spec.kind == "txn" and entity != "Transfer":
+                record["TotalAmt"] = line_total(entity, record["Line"])
+            self._validate(spec, record, str(record_id))
+            self._bump(entity, record)
+        return self._emit(entity, record, "Update")
+
+    def delete(self, entity: str, record_id: str) -> dict[str, Any]:
+        """Transactions are removed; name lists are made inactive and renamed '… (deleted)', as QBO does."""
+        spec = self._spec(entity)
+        if spec.kind == "list":
+            return self._deactivate(spec, str(record_id), rename=True, operation="Delete")
+        if spec.kind != "txn":
+            raise validation("6000", "Operation Not Supported", f"{entity} cannot be deleted")
+        with self.store.lock:
+            self._current(spec, str(record_id))
+            now = self.clock.now()
+            stub = {
+                "status": "Deleted",
+                "domain": "QBO",
+                "Id": str(record_id),
+                "MetaData": {"LastUpdatedTime": entity_ts(now)},
+            }
+            self.store.tombstone(entity, str(record_id), now.replace(microsecond=0).timestamp(), stub)
+        self._notify(Change(entity, str(record_id), "Delete", stub["MetaData"]["LastUpdatedTime"]))
+        return {"status": "Deleted", "domain": "QBO", "Id": str(record_id)}
+
+    def void(self, entity: str, record_id: str) -> dict[str, Any]:
+        spec = self._spec(entity)
+        if not spec.voidable:
+            raise validation("6000", "Operation Not Supported", f"{entity} cannot be voided")
+        with self.store.lock:
+            record = copy.deepcopy(self._current(spec, str(record_id)))
+            for key in ("TotalAmt", "Balance", "Deposit", "UnappliedAmt"):
+                if key in record:
+                    record[key] = 0
+            for line in record.get("Line", []):
+                line["Amount"] = 0
+                for detail in line.values():
+                    if isinstance(detail, dict) and "Qty" in detail:
+                        detail["Qty"] = 0
+            record["PrivateNote"] = "Voided"
+            self._bump(entity, record)
+        return self._emit(entity, record, "Void")
+
+    def deactivate(self, entity: str, record_id: str) -> dict[str, Any]:
+        return self._deactivate(self._spec(entity), str(record_id), rename=False, operation="Update")
+
+    def merge(self, entity: str, from_id: str, into_id: str) -> dict[str, Any]:
+        """The merged-away record disappears (CDC shows it Deleted); the survivor is updated.
+
+        Transactions that referenced the merged-away record keep their old reference: rewriting a lazily
+        generated ledger is out of scope, and clients only need the Merge event and the deletion.
+        """
+        spec = self._spec(entity)
+        if spec.kind != "list" or str(from_id) == str(into_id):
+            raise validation("6000", "Operation Not Supported", f"{entity} {from_id} cannot be merged")
+        with self.store.lock:
+            self._current(spec, str(from_id))
+            survivor = copy.deepcopy(self._current(spec, str(into_id)))
+            self._bump(entity, survivor)
+            now = self.clock.now()
+            stub = {
+                "status": "Deleted",
+                "domain": "QBO",
+                "Id": str(from_id),
+                "MetaData": {"LastUpdatedTime": entity_ts(now)},
+            }
+            self.store.tombstone(entity, str(from_id), now.replace(microsecond=0).timestamp(), stub)
+        self._notify(
+            Change(entity, str(into_id), "Merge", survivor["MetaData"]["LastUpdatedTime"], str(from_id))
+        )
+        return survivor
+
+    # Internals ---------------------------------------------------------------------------------------
+    def _spec(self, entity: str) -> EntitySpec:
+        if entity not in BY_NAME:
+            raise KeyError(f"unknown QBO entity {entity!r}")
+        return BY_NAME[entity]
+
+    def _current(self, spec: EntitySpec, record_id: str) -> dict[str, Any]:
+        record = self.store.get(spec.name, record_id)
+        if record is None:
+            raise not_found(spec.name, record_id)
+        return record
+
+    def _deactivate(self, spec: EntitySpec, record_id: str, rename: bool, operation: str) -> dict[str, Any]:
+        if spec.kind != "list":
+            raise validation("6000", "Operation Not Supported", f"{spec.name} has no Active flag")
+        with self.store.lock:
+            record = copy.deepcopy(self._current(spec, record_id))
+            record["Active"] = False
+            key = "DisplayName" if spec.name in PARTIES else "Name"
+            if rename and key in record and not str(record[key]).endswith(" (deleted)"):
+                record[key] = f"{record[key]} (deleted)"
+            self._bump(spec.name, record)
+        return self._emit(spec.name, record, operation)
+
+    def _bump(self, entity: str, record: dict[str, Any]) -> None:
+        record["SyncToken"] = str(int(record.get("SyncToken", "0")) + 1)
+        record["MetaData"] = {**record["MetaData"], "LastUpdatedTime": entity_ts(self.clock.now())}
+        self.store.put(entity, record)
+
+    def _emit(self, entity: str, record: dict[str, Any], operation: str) -> dict[str, Any]:
+        self._notify(Change(entity, record["Id"], operation, record["MetaData"]["LastUpdatedTime"]))
+        return copy.deepcopy(record)
+
+    def _notify(self, change: Change) -> None:
+        if self.listener is not None:
+            self.listener(change)
+
+    def _defaults(self, spec: EntitySpec, record: dict[str, Any]) -> dict[str, Any]:
+        if spec.kind == "list":
+            record.setdefault("Active", True)
+            if "Name" in record:
+                record.setdefault("FullyQualifiedName", record["Name"])
+        if spec.name == "Account":
+            record.setdefault("Classification", CLASSIFICATION.get(record["AccountType"], "Expense"))
+            record.setdefault("SubAccount", False)
+        if spec.kind == "txn":
+            record.setdefault("TxnDate", self.clock.now().date().isoformat())
+            record.setdefault("CurrencyRef", {"value": "USD", "name": "United States Dollar"})
+            if "Line" in record and spec.name != "Transfer":
+                record.setdefault("TotalAmt", line_total(spec.name, record["Line"]))
+            if spec.name in ("Invoice", "Bill", "CreditMemo"):
+                record.setdefault("Balance", record.get("TotalAmt", 0))
+        return record
+
+    def _validate(self, spec: EntitySpec, record: dict[str, Any], own_id: str | None) -> None:
+        self._check_refs(record, spec.name)
+        if spec.name == "JournalEntry":
+            credits = sum(
+                (
+                    decimal(ln.get("Amount", 0))
+                    for ln in record.get("Line", [])
+                    if ln.get("JournalEntryLineDetail", {}).get("PostingType") == "Credit"
+                ),
+                Decimal(0),
+            )
+            if credits != line_total("JournalEntry", record.get("Line", [])):
+                raise validation(
+                    "6000",
+                    "A business validation error has occurred while processing your request",
+                    "Business Validation Error: You must balance debits and credits.",
+                )
+        if spec.kind == "list":
+            self._check_unique(spec, record, own_id)
+
+    def _check_refs(self, node: Any, where: str) -> None:
+        if isinstance(node, list):
+            for item in node:
+                self._check_refs(item, where)
+            return
+        if not isinstance(node, dict):
+            return
+        for key, value in node.items():
+            target = REF_TARGETS.get(key)
+            if target and isinstance(value, dict) and "value" in value:
+                found = self.store.get(target, str(value["value"]))
+                if found is None or found.get("Active") is False:
+                    raise QBOFault(
+                        400,
+                        "ValidationFault",
+                        "610",
+                        "Object Not Found",
+                        "Object Not Found : Something you're trying to use has been made inactive. "
+                        "Check the fields with accounts, customers, items, vendors or employees.",
+                        f"{key}:{value['value']}",
+                    )
+            else:
+                self._check_refs(value, where)
+
+    def _check_unique(self, spec: EntitySpec, record: dict[str, Any], own_id: str | None) -> None:
+        key = "DisplayName" if spec.name in PARTIES else "Name"
+        name = record.get(key)
+        if name is None:
+            return
+        for entity in PARTIES if spec.name in PARTIES else (spec.name,):
+            for _, _, other in self.store.view(entity).by_id():
+                if other.get(key) == name and not (entity == spec.name and other["Id"] == own_id):
+                    raise validation(
+                        "6240",
+                        "Duplicate Name Exists Error",
+                        "The name supplied already exists. : Another customer, vendor or employee "
+                        "is already using this name. Please use a different name.",
+                        key,
+                    )

@@ -1,0 +1,166 @@
+"""Runs a parsed query against a store view, lazily when the order allows it.
+
+Ordering by Id or by MetaData.LastUpdatedTime (then Id) streams rows from the timestamp index and stops
+after the requested page, so paging a million-row table does not materialise it. Other orders sort in full.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import itertools
+import re
+from collections.abc import Iterator
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from .faults import query_invalid
+from .query import Cond, Query
+from .store import Store, View
+from .timefmt import parse_ts
+
+LUT = "MetaData.LastUpdatedTime"
+Row = tuple[float, int, dict[str, Any]]
+
+
+def lookup(record: dict[str, Any], path: str) -> Any:
+    value: Any = record
+    for part in path.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def coerce(value: Any, ftype: str, name: str) -> Any:
+    """Turn a literal or a record value into a comparable Python value of the field's type."""
+    if value is None:
+        return None
+    try:
+        if ftype == "id":
+            return int(float(value))
+        if ftype == "ts":
+            return parse_ts(str(value)).timestamp()
+        if ftype == "num":
+            return Decimal(str(value))
+        if ftype == "bool":
+            if isinstance(value, bool):
+                return value
+            if str(value).lower() in ("true", "false"):
+                return str(value).lower() == "true"
+            raise ValueError(value)
+        if ftype == "ref":
+            return str(value["value"] if isinstance(value, dict) else value)
+        if ftype == "date":
+            return str(value)[:10]
+        return str(value)
+    except (ValueError, TypeError, KeyError, InvalidOperation) as exc:
+        raise query_invalid(f"invalid value '{value}' for property '{name}'") from exc
+
+
+class Matcher:
+    """The WHERE clause, with literals coerced once."""
+
+    def __init__(self, q: Query) -> None:
+        fields = q.spec.fields
+        self.conds = [
+            (c, fields[c.field], [coerce(v, fields[c.field], c.field) for v in c.values]) for c in q.where
+        ]
+        self.like = {
+            c.field: re.compile(
+                fnmatch.translate(str(c.values[0]).replace("*", "[*]").replace("?", "[?]").replace("%", "*")),
+                re.I | re.S,
+            )
+            for c in q.where
+            if c.op == "LIKE"
+        }
+
+    def __call__(self, record: dict[str, Any]) -> bool:
+        return all(self._one(c, ftype, values, record) for c, ftype, values in self.conds)
+
+    def _one(self, c: Cond, ftype: str, values: list[Any], record: dict[str, Any]) -> bool:
+        raw = lookup(record, c.field)
+        if raw is None and ftype == "bool" and c.field == "Active":
+            raw = True
+        actual = coerce(raw, ftype, c.field)
+        if actual is None:
+            return False
+        if c.op == "IN":
+            return actual in values
+        if c.op == "LIKE":
+            return bool(self.like[c.field].fullmatch(str(actual)))
+        want = values[0]
+        return {
+            "=": actual == want,
+            "<": actual < want,
+            ">": actual > want,
+            "<=": actual <= want,
+            ">=": actual >= want,
+        }[c.op]
+
+    def lut_bounds(self) -> tuple[float | None, float | None]:
+        lo = hi = None
+        for c, _, values in self.conds:
+            if c.field != LUT or c.op not in ("=", "<", ">", "<=", ">="):
+                continue
+            if c.op in ("=", ">", ">="):
+                lo = values[0] if lo is None else max(lo, values[0])
+            if c.op in ("=", "<", "<="):
+                hi = values[0] if hi is None else min(hi, values[0])
+        return lo, hi
+
+    def ids(self) -> list[int] | None:
+        for c, _, values in self.conds:
+            if c.field == "Id" and c.op in ("=", "IN"):
+                return sorted(set(values))
+        return None
+
+
+def with_implicit_active(q: Query) -> Query:
+    """Name lists hide inactive rows unless the query itself filters on Active."""
+    if q.spec.hides_inactive and not any(c.field == "Active" for c in q.where):
+        return Query(
+            q.spec, q.count, [*q.where, Cond("Active", "=", (True,))], q.order, q.start, q.max_results
+        )
+    return q
+
+
+def execute(store: Store, q: Query) -> dict[str, Any]:
+    """The body of QueryResponse."""
+    q = with_implicit_active(q)
+    match = Matcher(q)
+    rows = (row for row in _candidates(store.view(q.spec.name), q, match) if match(row[2]))
+    if q.count:
+        return {"totalCount": sum(1 for _ in rows)}
+    page = [rec for _, _, rec in itertools.islice(rows, q.start - 1, q.start - 1 + q.max_results)]
+    if not page:
+        return {}
+    return {q.spec.name: page, "startPosition": q.start, "maxResults": len(page)}
+
+
+def _candidates(view: View, q: Query, match: Matcher) -> Iterator[Row]:
+    order = [(f, d) for f, d in q.order]
+    ids = match.ids()
+    if ids is not None:
+        rows = [(0.0, n, rec) for n in ids if (rec := view.get(str(n))) is not None]
+        return iter(_sorted(rows, order, q))
+    if order in ([], [("Id", False)]):
+        return view.by_id()
+    if order == [("Id", True)]:
+        return view.by_id(desc=True)
+    lo, hi = match.lut_bounds()
+    for desc in (False, True):
+        if order in ([(LUT, desc)], [(LUT, desc), ("Id", desc)]):
+            return view.by_lut(lo, hi, desc=desc)
+    return iter(_sorted(list(view.by_lut(lo, hi)), order, q))
+
+
+def _sorted(rows: list[Row], order: list[tuple[str, bool]], q: Query) -> list[Row]:
+    fields = q.spec.fields
+    for name, desc in reversed(order or [("Id", False)]):
+
+        def key(row: Row, name: str = name) -> tuple[bool, Any]:
+            value = coerce(lookup(row[2], name), fields[name], name)
+            return (value is not None, value if value is not None else 0)
+
+        rows.sort(key=key, reverse=desc)
+    return rows

@@ -1,0 +1,147 @@
+"""Per-emulator company data: the shared generated Company plus a copy-on-write overlay of changes.
+
+Mutations never edit a record in place: they put a new dict in the overlay (or a tombstone), under a lock.
+Readers take a snapshot of one entity's overlay (a shallow dict copy) and then iterate without the lock, so
+a paged sync that runs while scenarios mutate the company sees a consistent view per request.
+"""
+
+from __future__ import annotations
+
+import copy
+import heapq
+import threading
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from .company import Company
+from .entities import BY_NAME, EntitySpec
+from .timefmt import parse_ts
+
+
+@dataclass(frozen=True)
+class Entry:
+    """An overlay entry: the current record, or a tombstone (record None) with its deletion time."""
+
+    lut: float
+    record: dict[str, Any] | None
+    stub: dict[str, Any] | None = None
+
+
+def lut_of(record: dict[str, Any]) -> float:
+    return parse_ts(record["MetaData"]["LastUpdatedTime"]).timestamp()
+
+
+class View:
+    """A consistent read view of one entity."""
+
+    def __init__(self, spec: EntitySpec, company: Company, overlay: dict[str, Entry]) -> None:
+        self.spec, self.table, self.overlay = spec, company.tables.get(spec.name), overlay
+
+    @property
+    def base_count(self) -> int:
+        return self.table.count if self.table else 0
+
+    def get(self, record_id: str) -> dict[str, Any] | None:
+        entry = self.overlay.get(record_id)
+        if entry is not None:
+            return entry.record
+        if record_id.isdigit() and 1 <= int(record_id) <= self.base_count and self.table:
+            return self.table.build(int(record_id) - 1)
+        return None
+
+    def by_lut(
+        self, lo: float | None = None, hi: float | None = None, desc: bool = False, deleted: bool = False
+    ) -> Iterator[tuple[float, int, dict[str, Any]]]:
+        """(lut, id, record) in (LastUpdatedTime, Id) order, lazily; tombstone stubs only if `deleted`."""
+        base = self._base_by_lut(lo, hi, desc)
+        extra = sorted(
+            (
+                (e.lut, int(i), e)
+                for i, e in self.overlay.items()
+                if (lo is None or e.lut >= lo) and (hi is None or e.lut <= hi)
+            ),
+            reverse=desc,
+        )
+        for lut, num, entry in heapq.merge(base, extra, key=lambda t: (t[0], t[1]), reverse=desc):
+            record = self._resolve(num, entry, deleted)
+            if record is not None:
+                yield lut, num, record
+
+    def by_id(self, desc: bool = False) -> Iterator[tuple[float, int, dict[str, Any]]]:
+        n = self.base_count
+        base = ((0.0, k, None) for k in (range(n, 0, -1) if desc else range(1, n + 1)))
+        extra = sorted(
+            ((e.lut, int(i), e) for i, e in self.overlay.items()), key=lambda t: t[1], reverse=desc
+        )
+        for lut, num, entry in heapq.merge(base, extra, key=lambda t: t[1], reverse=desc):
+            if entry is None and str(num) in self.overlay:
+                continue
+            record = self._resolve(num, entry, False)
+            if record is not None:
+                yield lut, num, record
+
+    def _base_by_lut(
+        self, lo: float | None, hi: float | None, desc: bool
+    ) -> Iterator[tuple[float, int, Entry | None]]:
+        if not self.table:
+            return
+        luts, order = self.table.index()
+        a = 0 if lo is None else bisect_left(luts, lo)
+        b = len(luts) if hi is None else bisect_right(luts, hi)
+        for k in range(b - 1, a - 1, -1) if desc else range(a, b):
+            num = order[k] + 1
+            if str(num) not in self.overlay:
+                yield luts[k], num, None
+
+    def _resolve(self, num: int, entry: Entry | None, deleted: bool) -> dict[str, Any] | None:
+        if entry is None:
+            return self.table.build(num - 1) if self.table else None
+        if entry.record is None:
+            return entry.stub if deleted else None
+        return entry.record
+
+
+class Store:
+    def __init__(self, company: Company) -> None:
+        self.company = company
+        self.lock = threading.RLock()
+        self._overlay: dict[str, dict[str, Entry]] = {name: {} for name in BY_NAME}
+        self._next_id = {name: (t.count if (t := company.tables.get(name)) else 0) + 1 for name in BY_NAME}
+        self.version = 0
+
+    def view(self, entity: str) -> View:
+        spec = BY_NAME[entity]
+        with self.lock:
+            return View(spec, self.company, dict(self._overlay[entity]))
+
+    def get(self, entity: str, record_id: str) -> dict[str, Any] | None:
+        return self.view(entity).get(str(record_id))
+
+    def all(self, entity: str) -> list[dict[str, Any]]:
+        """Every live record (inactive included) in Id order, as deep copies the caller may modify."""
+        if entity not in BY_NAME:
+            raise KeyError(f"unknown QBO entity {entity!r}")
+        return [copy.deepcopy(rec) for _, _, rec in self.view(entity).by_id()]
+
+    def overlay_items(self, entity: str) -> dict[str, Entry]:
+        with self.lock:
+            return dict(self._overlay[entity])
+
+    # Writers (callers hold self.lock around read-modify-write sequences) ------------------------------
+    def new_id(self, entity: str) -> str:
+        with self.lock:
+            value = self._next_id[entity]
+            self._next_id[entity] = value + 1
+            return str(value)
+
+    def put(self, entity: str, record: dict[str, Any]) -> None:
+        with self.lock:
+            self._overlay[entity][record["Id"]] = Entry(lut_of(record), record)
+            self.version += 1
+
+    def tombstone(self, entity: str, record_id: str, lut: float, stub: dict[str, Any]) -> None:
+        with self.lock:
+            self._overlay[entity][record_id] = Entry(lut, None, stub)
+            self.version += 1

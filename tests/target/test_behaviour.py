@@ -1,0 +1,211 @@
+"""What lands in the tables, on both engines: upserts, replays, ordering, deletes, evolution, exactness."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pyarrow as pa
+
+from tests.target.conftest import Harness, invoice, record, schema_message
+
+D38 = Decimal("12345678901234567890123456789.123456789")  # 38 significant digits, scale 9
+
+
+def test_upsert_inserts_then_updates(harness: Harness) -> None:
+    harness.run([schema_message(), invoice("1", TotalAmt=Decimal("10.00")), invoice("2", TotalAmt=Decimal("5"))])
+    harness.run([schema_message(), invoice("1", sync="1", updated="2024-03-02T10:00:00Z",
+                                           TotalAmt=Decimal("11.50"))])
+    rows = harness.rows()
+    assert [(r["Id"], r["SyncToken"], r["TotalAmt"]) for r in rows] == [
+        ("1", "1", Decimal("11.500000000")), ("2", "0", Decimal("5.000000000"))]
+    statuses = [(a["status"], a["inserted"], a["updated"]) for a in harness.audit()]
+    assert statuses == [("loaded", 2, 0), ("loaded", 0, 1)]
+
+
+def test_replay_of_same_input_changes_nothing(harness: Harness) -> None:
+    messages = [schema_message(), invoice("1", TotalAmt=Decimal("1.1")), invoice("2", DocNumber="A-2")]
+    harness.run(messages)
+    first = harness.rows()
+    harness.run(messages)
+    assert harness.rows() == [{**r, "_sdc_sequence": harness.rows()[i]["_sdc_sequence"]}
+                              for i, r in enumerate(first)]
+    assert len(harness.rows()) == 2
+
+
+def test_out_of_order_versions_keep_newest(harness: Harness) -> None:
+    newest = invoice("1", sync="10", updated="2024-03-05T00:00:00Z", DocNumber="newest")
+    older_time = invoice("1", sync="11", updated="2024-03-04T00:00:00Z", DocNumber="older time")
+    same_time_lower_token = invoice("1", sync="9", updated="2024-03-05T00:00:00Z", DocNumber="token 9")
+    harness.run([schema_message(), newest])
+    harness.run([schema_message(), older_time])
+    harness.run([schema_message(), same_time_lower_token])
+    # "10" > "9" as integers even though not as text: SyncToken compares as BIGINT.
+    assert [(r["SyncToken"], r["DocNumber"]) for r in harness.rows()] == [("10", "newest")]
+
+
+def test_offsets_compare_as_utc_instants(harness: Harness) -> None:
+    harness.run([schema_message(), invoice("1", updated="2024-03-05T10:00:00-08:00", DocNumber="pacific")])
+    harness.run([schema_message(), invoice("1", updated="2024-03-05T17:00:00Z", DocNumber="earlier utc")])
+    row = harness.rows()[0]
+    assert row["DocNumber"] == "pacific"
+    assert row["LastUpdatedTime"].isoformat().startswith("2024-03-05T18:00:00")
+
+
+def test_duplicate_keys_in_one_batch(harness: Harness) -> None:
+    harness.run([
+        schema_message(),
+        invoice("1", sync="2", DocNumber="v2"),
+        invoice("1", sync="3", DocNumber="v3"),
+        invoice("1", sync="1", DocNumber="v1 arrives last"),
+        invoice("2", sync="0", DocNumber="first"),
+        invoice("2", sync="0", DocNumber="same version, later arrival"),
+    ])
+    assert [(r["Id"], r["DocNumber"]) for r in harness.rows()] == [("1", "v3"), ("2", "same version, later arrival")]
+
+
+def test_soft_delete_keeps_row_with_flag(harness: Harness) -> None:
+    harness.run([schema_message(), invoice("1", TotalAmt=Decimal("7.25"), DocNumber="D1"), invoice("2")])
+    harness.run([schema_message(), invoice("1", sync="0", updated="2024-03-09T00:00:00Z",
+                                           _sdc_deleted_at="2024-03-09T00:00:00Z")])
+    rows = {r["Id"]: r for r in harness.rows()}
+    assert rows["1"]["_sdc_deleted_at"] is not None
+    assert (rows["1"]["DocNumber"], rows["1"]["TotalAmt"]) == ("D1", Decimal("7.250000000"))
+    assert rows["2"]["_sdc_deleted_at"] is None
+
+
+def test_hard_delete_removes_row_and_skips_unknown(harness: Harness) -> None:
+    harness.run([schema_message(), invoice("1"), invoice("2")], hard_delete=True)
+    harness.run([schema_message(), invoice("1", updated="2024-03-09T00:00:00Z", _sdc_deleted_at="2024-03-09T00:00:00Z"),
+                 invoice("3", _sdc_deleted_at="2024-03-09T00:00:00Z")], hard_delete=True)
+    assert [r["Id"] for r in harness.rows()] == ["2"]
+    assert harness.audit()[-1]["deleted"] == 1
+
+
+def test_stale_delete_does_not_remove_newer_row(harness: Harness) -> None:
+    harness.run([schema_message(), invoice("1", sync="5", updated="2024-03-10T00:00:00Z")], hard_delete=True)
+    harness.run([schema_message(), invoice("1", sync="1", updated="2024-03-01T00:00:00Z",
+                                           _sdc_deleted_at="2024-03-01T00:00:00Z")], hard_delete=True)
+    assert [r["SyncToken"] for r in harness.rows()] == ["5"]
+
+
+def test_new_column_mid_stream(harness: Harness) -> None:
+    harness.run([schema_message(), invoice("1")])
+    schema = schema_message()
+    schema["schema"] = {**schema["schema"], "properties": {**schema["schema"]["properties"],
+                                                          "PrivateNote": {"type": ["string", "null"]}}}
+    harness.run([schema, invoice("2", PrivateNote="hello")])
+    rows = {r["Id"]: r for r in harness.rows()}
+    assert rows["2"]["PrivateNote"] == "hello"
+    assert rows["1"]["PrivateNote"] is None
+
+
+def test_strict_mode_quarantines_then_next_run_succeeds(harness: Harness) -> None:
+    harness.run([schema_message(), invoice("1")], schema_evolution="strict")
+    schema = schema_message()
+    schema["schema"] = {**schema["schema"], "properties": {**schema["schema"]["properties"],
+                                                          "PrivateNote": {"type": ["string", "null"]}}}
+    harness.run([schema, invoice("2", PrivateNote="kept")], schema_evolution="strict")
+    assert [r["Id"] for r in harness.rows()] == ["1"]
+    quarantined = harness.audit()[-1]
+    assert (quarantined["status"], quarantined["rejected"]) == ("quarantined", 1)
+    assert "PrivateNote" in quarantined["error"]
+    assert list((harness.tmp_path / "quarantine").rglob("*.json"))
+
+    harness.add_column("invoices", "PrivateNote", pa.string())  # an operator fixes the table
+    harness.run([schema_message(), invoice("3")], schema_evolution="strict")
+    rows = {r["Id"]: r for r in harness.rows()}
+    assert rows["2"]["PrivateNote"] == "kept" and "3" in rows
+    assert [a["status"] for a in harness.audit()][-2:] == ["replayed", "loaded"]
+    assert not list((harness.tmp_path / "quarantine").rglob("*.json"))
+
+
+def test_quarantine_replay_never_overwrites_newer_rows(harness: Harness) -> None:
+    mapping = {"invoices": {"required_columns": {"TotalAmt": "decimal(38,9)", "Memo": "string"}}}
+    harness.run([schema_message(), invoice("1", sync="1", DocNumber="old")], table_mapping=mapping)
+    assert harness.audit()[-1]["status"] == "quarantined"
+    harness.run([schema_message(), invoice("1", sync="2", updated="2024-03-06T00:00:00Z", DocNumber="new")])
+    assert [(r["SyncToken"], r["DocNumber"]) for r in harness.rows()] == [("2", "new")]
+    assert [a["status"] for a in harness.audit()][-2:] == ["replayed", "loaded"]
+
+
+def test_decimals_round_trip_exactly(harness: Harness) -> None:
+    values = [D38, Decimal("-0.000000001"), Decimal("99999999999999999999999999999.999999999")]
+    ten_places = {"type": ["number", "null"], "x-sql-datatype": "decimal(20,10)"}
+    schema = schema_message()
+    schema["schema"] = {**schema["schema"], "properties": {**schema["schema"]["properties"], "Rate": ten_places}}
+    harness.run([schema] + [invoice(str(i), TotalAmt=v, Rate=Decimal("0.1234567891"),
+                                    Line=[{"Id": "1", "Amount": v}]) for i, v in enumerate(values)])
+    rows = harness.rows()
+    assert [r["TotalAmt"] for r in rows] == values
+    assert [r["Line"][0]["Amount"] for r in rows] == values
+    assert {r["Rate"] for r in rows} == {Decimal("0.1234567891")}
+
+
+def test_nested_objects_and_arrays(harness: Harness) -> None:
+    lines = [{"Id": "1", "Amount": Decimal("1.10"), "DetailType": "SalesItemLineDetail"}, {"Id": "2"}]
+    custom = [{"DefinitionId": "1", "StringValue": "x"}]
+    harness.run([schema_message(), invoice("1", CustomerRef={"value": "58", "name": "Amy's Bird Sanctuary"},
+                                           Line=lines, CustomField=custom)])
+    row = harness.rows()[0]
+    assert row["CustomerRef"] == {"value": "58", "name": "Amy's Bird Sanctuary"}
+    assert [(ln["Id"], ln["Amount"]) for ln in row["Line"]] == [("1", Decimal("1.100000000")), ("2", None)]
+    assert row["CustomField"] == '[{"DefinitionId":"1","StringValue":"x"}]'  # untyped array: JSON text
+
+
+def test_odd_stream_and_column_names(harness: Harness) -> None:
+    schema = {"type": "object", "properties": {
+        "Key Id": {"type": "string"}, "Amount-USD": {"type": ["number", "null"], "x-sql-datatype": "decimal(18,2)"},
+        "CamelCase": {"type": ["string", "null"]}, "ünïcode": {"type": ["string", "null"]}}}
+    harness.run([schema_message("Odd Stream.Name-2", schema, keys=["Key Id"], bookmarks=[]),
+                 record("Odd Stream.Name-2", **{"Key Id": "k1", "Amount-USD": Decimal("1.25"),
+                                                "CamelCase": "v", "ünïcode": "u"})])
+    rows = harness.rows("odd_stream_name_2", order="Key_Id")
+    assert [(r["Key_Id"], r["Amount_USD"], r["CamelCase"], r["_n_code"]) for r in rows] == [
+        ("k1", Decimal("1.25"), "v", "u")]
+
+
+def test_stream_without_keys_appends(harness: Harness) -> None:
+    schema = {"type": "object", "properties": {"event": {"type": "string"}}}
+    messages = [schema_message("events", schema, keys=[], bookmarks=[]),
+                record("events", event="a"), record("events", event="a")]
+    harness.run(messages)
+    harness.run(messages)
+    assert [r["event"] for r in harness.rows("events", order="event")] == ["a"] * 4
+
+
+def test_stream_without_replication_key_uses_arrival_order(harness: Harness) -> None:
+    schema = {"type": "object", "properties": {"code": {"type": "string"}, "label": {"type": "string"}}}
+    harness.run([schema_message("codes", schema, keys=["code"], bookmarks=[]), record("codes", code="x", label="one")])
+    harness.run([schema_message("codes", schema, keys=["code"], bookmarks=[]), record("codes", code="x", label="two")])
+    assert [r["label"] for r in harness.rows("codes", order="code")] == ["two"]
+
+
+def test_overwrite_replaces_table(harness: Harness) -> None:
+    harness.run([schema_message(), invoice("1"), invoice("2")])
+    harness.run([schema_message(), invoice("3")], load_method="overwrite")
+    assert [r["Id"] for r in harness.rows()] == ["3"]
+
+
+def test_append_only_keeps_every_version(harness: Harness) -> None:
+    harness.run([schema_message(), invoice("1")], load_method="append-only")
+    harness.run([schema_message(), invoice("1", sync="1")], load_method="append-only")
+    assert sorted(r["SyncToken"] for r in harness.rows()) == ["0", "1"]
+
+
+def test_activate_version_retires_rows_not_resent(harness: Harness) -> None:
+    schema = {"type": "object", "properties": {"Id": {"type": "string"}, "Name": {"type": "string"}}}
+    first = [schema_message("items", schema, keys=["Id"], bookmarks=[]),
+             {"type": "ACTIVATE_VERSION", "stream": "items", "version": 1},
+             record("items", Id="1", Name="a"), record("items", Id="2", Name="b")]
+    harness.run(first)
+    harness.run([schema_message("items", schema, keys=["Id"], bookmarks=[]),
+                 {"type": "ACTIVATE_VERSION", "stream": "items", "version": 2}, record("items", Id="1", Name="a2")])
+    rows = {r["Id"]: r for r in harness.rows("items")}
+    assert rows["1"]["_sdc_deleted_at"] is None and rows["1"]["Name"] == "a2"
+    assert rows["2"]["_sdc_deleted_at"] is not None
+
+
+def test_state_is_emitted_after_the_write(harness: Harness) -> None:
+    out = harness.run([schema_message(), invoice("1"), {"type": "STATE", "value": {"bookmarks": {"invoices": 1}}}])
+    assert '"bookmarks"' in out
+    assert harness.rows()[0]["Id"] == "1"

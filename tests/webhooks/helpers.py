@@ -1,0 +1,72 @@
+"""Shared helpers of the webhook tests and benchmark: settings, signed bodies, a real uvicorn in a thread."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from tap_quickbooks_online.trigger import Trigger
+from tap_quickbooks_online.webhooks import WebhookSettings, create_app, sign, uvicorn_config
+
+SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "qbo-samples"
+VERIFIER_TOKEN = "test-verifier-token-7f3a"
+REALM = "9341453050298741"
+
+
+def make_settings(inbox_path: Path, **overrides: Any) -> WebhookSettings:
+    config: dict[str, Any] = {"webhook_verifier_token": VERIFIER_TOKEN, "webhook_inbox_path": str(inbox_path)}
+    config.update(overrides)
+    return WebhookSettings.from_config(config)
+
+
+def signed_headers(body: bytes, token: str = VERIFIER_TOKEN) -> dict[str, str]:
+    return {"intuit-signature": sign(body, token), "content-type": "application/json"}
+
+
+def legacy_body(*entities: dict[str, str], realm: str = REALM) -> bytes:
+    notification = {"realmId": realm, "dataChangeEvent": {"entities": list(entities)}}
+    return json.dumps({"eventNotifications": [notification]}).encode()
+
+
+def legacy_entity(name: str, entity_id: str, operation: str = "Update", second: int = 0) -> dict[str, str]:
+    return {
+        "name": name,
+        "id": entity_id,
+        "operation": operation,
+        "lastUpdated": f"2026-03-01T10:00:{second:02d}-0800",
+    }
+
+
+def cloud_event(
+    event_id: str, entity: str, entity_id: str, verb: str = "updated", realm: str = REALM
+) -> dict[str, Any]:
+    return {
+        "specversion": "1.0", "id": event_id, "source": "intuit.test", "type": f"qbo.{entity}.{verb}.v1",
+        "datacontenttype": "application/json", "time": "2026-03-01T18:00:00.123456789Z",
+        "intuitentityid": entity_id, "intuitaccountid": realm, "data": {},
+    }  # fmt: skip
+
+
+@contextmanager
+def running_receiver(settings: WebhookSettings, trigger: Trigger | None = None) -> Iterator[str]:
+    """A real uvicorn server on an ephemeral port in a thread; yields its base URL, stops it on exit."""
+    server = uvicorn.Server(uvicorn_config(create_app(settings, trigger=trigger), settings, port=0))
+    thread = threading.Thread(target=server.run, name="webhook-receiver", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("webhook receiver did not start")
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)

@@ -1,0 +1,123 @@
+"""Settings from the tap's config file or Meltano's env vars, and the `serve` command as a real process."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+from tap_quickbooks_online.inbox import Inbox
+from tap_quickbooks_online.webhooks import load_settings
+
+from .helpers import REALM, VERIFIER_TOKEN, legacy_body, legacy_entity, signed_headers
+
+
+def _config(tmp_path: Path, **extra: object) -> Path:
+    config = {
+        "realm_id": REALM,
+        "client_id": "abc",
+        "webhook_verifier_token": VERIFIER_TOKEN,
+        "webhook_inbox_path": str(tmp_path / "inbox.sqlite"),
+        "webhook_port": 9123,
+        **extra,
+    }
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    return path
+
+
+def test_settings_from_tap_config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TAP_QUICKBOOKS_ONLINE_WEBHOOK_PORT", "1")  # ignored: a file was given without ENV
+    config = _config(
+        tmp_path, webhook_trigger_command="meltano run a b", webhook_trigger_debounce_seconds=2.5
+    )
+    settings = load_settings((str(config),))
+    assert (settings.port, settings.realm_id, settings.inbox_path) == (9123, REALM, tmp_path / "inbox.sqlite")
+    assert (settings.trigger_command, settings.trigger_debounce_seconds) == ("meltano run a b", 2.5)
+    assert (settings.host, settings.max_body_bytes, settings.retention_days) == ("127.0.0.1", 1_048_576, 30)
+    assert load_settings((str(config),), host="0.0.0.0", port=0).port == 0
+
+
+def test_settings_from_meltano_env_vars(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    env = {
+        "WEBHOOK_VERIFIER_TOKEN": "from-env", "WEBHOOK_INBOX_PATH": str(tmp_path / "env.sqlite"),
+        "WEBHOOK_PORT": "8181", "WEBHOOK_MAX_BODY_BYTES": "2048", "WEBHOOK_RETENTION_DAYS": "7",
+        "WEBHOOK_TRIGGER_DEBOUNCE_SECONDS": "0.5", "REALM_ID": "42",
+    }  # fmt: skip
+    for name, value in env.items():
+        monkeypatch.setenv(f"TAP_QUICKBOOKS_ONLINE_{name}", value)
+    settings = load_settings()
+    assert (settings.verifier_token, settings.port, settings.max_body_bytes) == ("from-env", 8181, 2048)
+    assert (settings.retention_days, settings.trigger_debounce_seconds, settings.realm_id) == (7, 0.5, "42")
+    # With --config FILE --config ENV the env vars win over the file, as in singer-sdk.
+    merged = load_settings((str(_config(tmp_path)), "ENV"))
+    assert (merged.port, merged.verifier_token) == (8181, "from-env")
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"webhook_verifier_token": ""}, "webhook_verifier_token is required"),
+        ({"webhook_inbox_path": None}, "webhook_inbox_path is required"),
+        ({"webhook_port": "eighty"}, "webhook_port has an invalid value"),
+        ({"webhook_port": 70000}, "out of range"),
+        ({"webhook_max_body_bytes": 0}, "out of range"),
+    ],
+)
+def test_invalid_settings_fail_clearly(tmp_path: Path, extra: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        load_settings((str(_config(tmp_path, **extra)),))
+
+
+def _cli() -> list[str]:
+    script = Path(sys.executable).parent / "tap-quickbooks-online-webhooks"
+    return (
+        [str(script)]
+        if script.exists()
+        else [sys.executable, "-c", "from tap_quickbooks_online.webhooks import cli; cli()"]
+    )
+
+
+def test_serve_command_receives_until_terminated(tmp_path: Path) -> None:
+    config = _config(tmp_path)
+    process = subprocess.Popen(
+        [*_cli(), "serve", "--config", str(config), "--port", "0"],
+        stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )  # fmt: skip
+    assert process.stderr is not None
+    log: list[str] = []
+    try:
+        while not (port := re.search(r"running on http://127\.0\.0\.1:(\d+)", "".join(log))):
+            line = process.stderr.readline()
+            assert line, f"receiver exited: {''.join(log)}"
+            log.append(line)
+        body = legacy_body(legacy_entity("Invoice", "1"))
+        url = f"http://127.0.0.1:{port.group(1)}"
+        assert httpx.post(f"{url}/webhooks", content=body, headers=signed_headers(body)).json()["stored"] == 1
+        assert httpx.post(f"{url}/webhooks", content=body).status_code == 401
+    finally:
+        process.send_signal(signal.SIGTERM)
+        log.append(process.stderr.read())
+        process.wait(30)
+    # uvicorn shuts down gracefully, then re-raises the captured SIGTERM, as service managers expect.
+    assert process.returncode in (0, -signal.SIGTERM)
+    output = "".join(log)
+    assert "Application shutdown complete" in output
+    assert "Rejected webhook" in output
+    assert VERIFIER_TOKEN not in output
+    assert [e.entity_id for e in Inbox(tmp_path / "inbox.sqlite").read_after(0)] == ["1"]
+
+
+def test_serve_without_token_exits_with_clear_error(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [*_cli(), "serve", "--config", str(_config(tmp_path, webhook_verifier_token=None))],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "webhook_verifier_token is required" in result.stderr

@@ -164,15 +164,15 @@ def classify(
         return AuthenticationError(f"QBO rejected the access token (HTTP {status}): {text}")
     if status >= 500 or status in (408, 502, 503, 504):
         return RetriableError(f"QBO server error (HTTP {status}): {text}", _retry_after(headers))
-    if status == 403:
-        return FatalError(
-            f"QBO refused access (HTTP 403): {text}. Check that the app has the "
-            "com.intuit.quickbooks.accounting scope and the company's subscription is active."
-        )
     if code == "3100":
         return FatalError(
             f"QBO does not know this company (HTTP {status}): {text}. Check realm_id, and that "
             "api_base_url matches it (sandbox vs production)."
+        )
+    if status == 403:
+        return FatalError(
+            f"QBO refused access (HTTP 403): {text}. Check that the app has the "
+            "com.intuit.quickbooks.accounting scope and the company's subscription is active."
         )
     if status == 400:
         return RequestRejectedError(f"QBO rejected the request (HTTP 400): {text}")

@@ -16,6 +16,10 @@ DELETED_COLUMN = "_sdc_deleted_at"
 TABLE_VERSION_COLUMN = "_sdc_table_version"
 
 
+class RecordConversionError(ValueError):
+    """A value does not fit its declared type (e.g. more decimals than the column's scale)."""
+
+
 class DuplicateColumnError(ValueError):
     """Two properties map to the same column name (names differ only by case or odd characters)."""
 
@@ -46,9 +50,21 @@ class StreamTypes:
                     value = record.get(name)
                     if value is not None:
                         record[name] = fix(value)
-        loaded = pa.Table.from_pylist(records, schema=self.wire)
-        columns = [conform(loaded.column(i).combine_chunks(), f.type) for i, f in enumerate(self.schema)]
+        try:
+            loaded = pa.Table.from_pylist(records, schema=self.wire)
+            columns = [conform(loaded.column(i).combine_chunks(), f.type) for i, f in enumerate(self.schema)]
+        except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError, TypeError) as exc:
+            raise RecordConversionError(self._culprit(records, exc)) from exc
         return pa.Table.from_arrays(columns, schema=self.schema)
+
+    def _culprit(self, records: list[dict], exc: Exception) -> str:
+        """Name the column whose values do not fit (Arrow's message does not say)."""
+        for wire, final in zip(self.wire, self.schema, strict=True):
+            try:
+                conform(pa.array([r.get(wire.name) for r in records], type=wire.type), final.type)
+            except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError, TypeError) as column_exc:
+                return f"column {wire.name!r} ({final.type}): {column_exc}"
+        return str(exc)
 
 
 def _check_unique(names: list[str]) -> None:

@@ -41,7 +41,8 @@ def http_status(exc: BaseException) -> int | None:
     """HTTP status a driver error carries, if any (databricks-sql `context`, requests `response`)."""
     context = getattr(exc, "context", None)
     if isinstance(context, dict) and isinstance(context.get("http-code"), int):
-        return int(context["http-code"])
+        code = int(context["http-code"])
+        return None if code < 300 else code  # the connector reports 200 for transport failures
     response = getattr(exc, "response", None)
     status = getattr(response, "status_code", None)
     if isinstance(status, int):
@@ -62,9 +63,15 @@ def classify(exc: BaseException) -> ErrorKind:
         return ErrorKind.TRANSIENT
     if type(exc).__name__ in ("CommitFailedError", "MaxRetryDurationError"):
         return ErrorKind.TRANSIENT
+    if _is_request_error(exc) and (status is None or status >= 500 or status == 429):
+        return ErrorKind.TRANSIENT  # the request got no usable answer: network, proxy, exhausted retries
     if isinstance(exc, ConnectionError | TimeoutError) or _is_network_error(exc):
         return ErrorKind.TRANSIENT
     return ErrorKind.TERMINAL
+
+
+def _is_request_error(exc: BaseException) -> bool:
+    return any(cls.__name__ == "RequestError" for cls in type(exc).__mro__)
 
 
 def _is_network_error(exc: BaseException) -> bool:

@@ -14,8 +14,12 @@ from tests.emulators.databricks import DatabricksEmulator
 from tests.emulators.databricks.sqlcheck import ALL_STATEMENTS, unparseable
 
 # Small retry budget so fault tests finish in about a second (the connector's minimums are 0.1 s / 1 s / 5 s).
-FAST_RETRIES: dict[str, Any] = {"_retry_delay_min": 0.1, "_retry_delay_default": 1, "_retry_delay_max": 5,
-                                "_retry_stop_after_attempts_count": 3}
+FAST_RETRIES: dict[str, Any] = {
+    "_retry_delay_min": 0.1,
+    "_retry_delay_default": 1,
+    "_retry_delay_max": 5,
+    "_retry_stop_after_attempts_count": 3,
+}
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -44,17 +48,18 @@ Connect = Callable[..., Connection]
 @pytest.fixture
 def connect(tmp_path: Path) -> Iterator[Connect]:
     """connect(emulator, **kwargs) → an open connector connection (PAT auth unless credentials are given)."""
-    opened: list[Connection] = []
+    opened: list[tuple[DatabricksEmulator, Connection]] = []
 
     def _connect(emulator: DatabricksEmulator, **kwargs: Any) -> Connection:
         if "credentials_provider" not in kwargs:
             kwargs.setdefault("access_token", emulator.token)
         kwargs.setdefault("staging_allowed_local_path", str(tmp_path))
         conn = sql.connect(**{**emulator.connect_kwargs(), **FAST_RETRIES, **kwargs})
-        opened.append(conn)
+        opened.append((emulator, conn))
         return conn
 
     yield _connect
-    for conn in opened:
+    for emulator, conn in opened:
+        emulator.faults.reset()  # a fault left armed would slow down closing the session
         if conn.open:
             conn.close()

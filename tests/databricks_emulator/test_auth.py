@@ -30,7 +30,9 @@ def test_bad_token_is_401(dbx: DatabricksEmulator, connect: Connect) -> None:
     assert "dapi-not-a-real-token" not in str(info.value)
 
 
-def test_m2m_token_expires_mid_session_and_a_refreshed_one_works(dbx: DatabricksEmulator, connect: Connect) -> None:
+def test_m2m_token_expires_mid_session_and_a_refreshed_one_works(
+    dbx: DatabricksEmulator, connect: Connect
+) -> None:
     conn = connect(dbx, credentials_provider=m2m(dbx))
     with conn.cursor() as cur:
         cur.execute("SELECT 1 AS one")
@@ -61,16 +63,27 @@ def test_oidc_discovery_documents(dbx: DatabricksEmulator) -> None:
     assert meta["oidc_endpoint"] == f"{dbx.url}/oidc"
     oidc = requests.get(f"{meta['oidc_endpoint']}/.well-known/oauth-authorization-server", timeout=5).json()
     assert oidc["token_endpoint"] == f"{dbx.url}/oidc/v1/token"
-    unsupported = requests.post(oidc["token_endpoint"], data={"grant_type": "password"},
-                                auth=(dbx.client_id, dbx.client_secret), timeout=5)
-    assert unsupported.status_code == 400 and unsupported.json()["error"] == "unsupported_grant_type"
-    token = requests.post(oidc["token_endpoint"], data={"grant_type": "client_credentials", "scope": "all-apis"},
-                          auth=(dbx.client_id, dbx.client_secret), timeout=5).json()
-    assert token["expires_in"] == 3600 and token["token_type"] == "Bearer"
+    unsupported = requests.post(
+        oidc["token_endpoint"],
+        data={"grant_type": "password"},
+        auth=(dbx.client_id, dbx.client_secret),
+        timeout=5,
+    )
+    assert unsupported.status_code == 400
+    assert unsupported.json()["error"] == "unsupported_grant_type"
+    token = requests.post(
+        oidc["token_endpoint"],
+        data={"grant_type": "client_credentials", "scope": "all-apis"},
+        auth=(dbx.client_id, dbx.client_secret),
+        timeout=5,
+    ).json()
+    assert token["expires_in"] == 3600
+    assert token["token_type"] == "Bearer"
 
 
-def test_m2m_over_tls_with_ca_bundle(dbx_tls: DatabricksEmulator, connect: Connect,
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_m2m_over_tls_with_ca_bundle(
+    dbx_tls: DatabricksEmulator, connect: Connect, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert dbx_tls.ca_file is not None
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", dbx_tls.ca_file)  # how the SDK trusts a private CA
     with connect(dbx_tls, credentials_provider=m2m(dbx_tls)).cursor() as cur:

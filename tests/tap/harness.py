@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
+import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -52,10 +54,15 @@ class RunResult:
         return {r["Id"]: r for r in self.records[stream]}
 
 
+@functools.cache
+def _discovered() -> str:
+    config = {"realm_id": "1", "client_id": "x", "client_secret": "y"}
+    return json.dumps(TapQuickBooksOnline(config=config, validate_config=False).catalog_dict)
+
+
 def catalog_for(streams: list[str] | None) -> dict[str, Any]:
     """The discovered catalog with only `streams` selected (all when None)."""
-    catalog = TapQuickBooksOnline(config={"realm_id": "1", "client_id": "x", "client_secret": "y"},
-                                  validate_config=False).catalog_dict
+    catalog: dict[str, Any] = json.loads(_discovered())
     for entry in catalog["streams"]:
         chosen = streams is None or entry["tap_stream_id"] in streams
         for meta in entry["metadata"]:
@@ -65,15 +72,15 @@ def catalog_for(streams: list[str] | None) -> dict[str, Any]:
 
 
 def run_tap(config: dict[str, Any], state: dict[str, Any] | None = None,
-            streams: list[str] | None = None) -> RunResult:
+            streams: list[str] | None = None, log_level: int = logging.INFO) -> RunResult:
     """One tap run; returns records per stream, the last STATE and every log line it wrote."""
     log_stream = io.StringIO()
     handler = logging.StreamHandler(log_stream)
-    handler.setLevel(logging.DEBUG)
+    handler.setLevel(log_level)
     root = logging.getLogger()
     root.addHandler(handler)
     previous_level = root.level
-    root.setLevel(logging.DEBUG)
+    root.setLevel(log_level)
     out = io.BytesIO()
     fake_stdout = io.TextIOWrapper(out, encoding="utf-8")
     try:

@@ -116,7 +116,7 @@ class DatabricksHarness(Harness):
             "server_hostname": kwargs.pop("server_hostname"),
             "http_path": kwargs.pop("http_path"),
             "access_token": dbx.token,
-            "connection_options": {**kwargs, "_retry_stop_after_attempts_count": 3},
+            "connection_options": {**kwargs, "_retry_stop_after_attempts_duration": 1},
             "quarantine_path": str(tmp_path / "quarantine"),
         }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -54,9 +55,11 @@ def cloud_event(
 
 
 @contextmanager
-def running_receiver(settings: WebhookSettings, trigger: Trigger | None = None) -> Iterator[str]:
-    """A real uvicorn server on an ephemeral port in a thread; yields its base URL, stops it on exit."""
-    server = uvicorn.Server(uvicorn_config(create_app(settings, trigger=trigger), settings, port=0))
+def running_receiver(
+    settings: WebhookSettings, trigger: Trigger | None = None, port: int = 0
+) -> Iterator[str]:
+    """A real uvicorn in a thread (ephemeral port by default); yields its base URL, stops it on exit."""
+    server = uvicorn.Server(uvicorn_config(create_app(settings, trigger=trigger), settings, port=port))
     thread = threading.Thread(target=server.run, name="webhook-receiver", daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -70,3 +73,10 @@ def running_receiver(settings: WebhookSettings, trigger: Trigger | None = None) 
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+def free_port() -> int:
+    """A port that was free a moment ago, for a receiver that must come back on the same address."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

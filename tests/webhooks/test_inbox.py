@@ -17,6 +17,11 @@ def _event(n: int, key: str | None = None, operation: str = "Update") -> InboxEv
     )
 
 
+def _seq(event: InboxEvent) -> int:
+    assert event.seq is not None
+    return event.seq
+
+
 class FakeClock:
     def __init__(self) -> None:
         self.now = 1_800_000_000.0
@@ -31,7 +36,7 @@ def test_add_dedupes_and_read_after_pages_in_seq_order(tmp_path: Path) -> None:
     assert inbox.add([_event(2), _event(3)]) == 1
     events = inbox.read_after(0)
     assert [e.entity_id for e in events] == ["1", "2", "3"]
-    seqs = [e.seq for e in events]
+    seqs = [_seq(e) for e in events]
     assert seqs == sorted(seqs)
     assert len(set(seqs)) == 3
     assert [e.entity_id for e in inbox.read_after(seqs[0], limit=1)] == ["2"]
@@ -49,7 +54,7 @@ def test_events_survive_reopening_and_seq_continues(tmp_path: Path) -> None:
     with Inbox(path) as inbox:
         assert inbox.add([_event(2), _event(3)]) == 1
         assert [e.entity_id for e in inbox.read_after(0)] == ["1", "2", "3"]
-        assert inbox.read_after(last)[0].seq > last
+        assert _seq(inbox.read_after(last)[0]) > last
 
 
 def test_purge_removes_only_old_events_and_never_reuses_seq(tmp_path: Path) -> None:
@@ -66,7 +71,7 @@ def test_purge_removes_only_old_events_and_never_reuses_seq(tmp_path: Path) -> N
     assert inbox.purge_older_than(7) == 1
     assert inbox.count() == 0
     inbox.add([_event(3)])
-    assert inbox.read_after(before)[0].seq > before
+    assert _seq(inbox.read_after(before)[0]) > before
 
 
 def test_schema_is_wal_with_full_sync(tmp_path: Path) -> None:
@@ -100,8 +105,8 @@ def test_concurrent_writer_threads_lose_nothing_and_reader_never_sees_seq_go_bac
         cursor = 0
         while not done.is_set() or reader.read_after(cursor):
             for event in reader.read_after(cursor):
-                seen.append(event.seq or 0)
-                cursor = event.seq or 0
+                seen.append(_seq(event))
+                cursor = _seq(event)
 
     def write(worker: int) -> None:
         for batch in range(20):

@@ -149,7 +149,7 @@ def test_empty_cloudevents_array_is_valid_and_empty() -> None:
         b'{"eventNotifications": [{"realmId": "1", "dataChangeEvent": {"entities": {}}}]}',
         b'{"eventNotifications": [{"realmId": "1", "dataChangeEvent": {"entities": [{"name": "Invoice"}]}}]}',
         legacy_body(dict(legacy_entity("Invoice", "1"), lastUpdated="yesterday")),
-        legacy_body(dict(legacy_entity("Invoice", "1"), id=True)),
+        legacy_body({**legacy_entity("Invoice", "1"), "id": True}),  # type: ignore[dict-item]
         b"[1, 2]",
         json.dumps(
             [{k: v for k, v in cloud_event("a", "bill", "1").items() if k != "intuitaccountid"}]

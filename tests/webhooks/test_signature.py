@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Callable
 
 import pytest
 from tap_quickbooks_online.webhooks import sign, signature_valid
 
 from .helpers import SAMPLES
+
+Mutation = Callable[[str, bytes, str], tuple[str | None, bytes, str]]
 
 
 def _test_vector() -> tuple[str, bytes, str]:
@@ -35,7 +38,7 @@ def test_published_test_vector_is_reproduced_and_accepted() -> None:
         (lambda sig, body, token: (sig.lower(), body, token), "case changed"),
     ],
 )
-def test_forged_or_broken_signatures_are_rejected(mutate, why: str) -> None:
+def test_forged_or_broken_signatures_are_rejected(mutate: Mutation, why: str) -> None:
     signature, payload, token = mutate(*_test_vector())
     assert not signature_valid(payload, signature, token), why
 

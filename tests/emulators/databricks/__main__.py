@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import signal
 import sys
@@ -20,15 +21,24 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with DatabricksEmulator(tls=args.tls, port=args.port, host=args.host) as dbx:
-        print(json.dumps({
-            "host": dbx.host, "port": dbx.port, "url": dbx.url, "http_path": dbx.http_path, "token": dbx.token,
-            "client_id": dbx.client_id, "client_secret": dbx.client_secret, "counters_url": dbx.counters_url,
-            "ca_file": dbx.ca_file,
-        }), flush=True)
-        try:
+        print(
+            json.dumps(
+                {
+                    "host": dbx.host,
+                    "port": dbx.port,
+                    "url": dbx.url,
+                    "http_path": dbx.http_path,
+                    "token": dbx.token,
+                    "client_id": dbx.client_id,
+                    "client_secret": dbx.client_secret,
+                    "counters_url": dbx.counters_url,
+                    "ca_file": dbx.ca_file,
+                }
+            ),
+            flush=True,
+        )
+        with contextlib.suppress(KeyboardInterrupt):
             stop.wait()
-        except KeyboardInterrupt:
-            pass
     return 0
 
 

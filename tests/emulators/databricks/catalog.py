@@ -25,7 +25,8 @@ class Catalog:
 
     def schemas(self, catalog: str) -> list[str]:
         rows = self.conn.execute(
-            "SELECT schema_name FROM duckdb_schemas() WHERE database_name = ? ORDER BY 1", [duck_catalog(catalog)]
+            "SELECT schema_name FROM duckdb_schemas() WHERE database_name = ? ORDER BY 1",
+            [duck_catalog(catalog)],
         ).fetchall()
         return [s for (s,) in rows if s not in HIDDEN_SCHEMAS]
 
@@ -71,7 +72,7 @@ class Catalog:
                 return
             raise errors.catalog_not_found(name)
         self.conn.execute(f'DETACH "{duck_catalog(name)}"')
-        self.volumes = {v for v in self.volumes if v[0] != name}
+        self.volumes.difference_update({v for v in self.volumes if v[0] == name})
 
     def create_volume(self, parts: tuple[str, str, str], if_not_exists: bool) -> None:
         self.require_schema(parts[0], parts[1])
@@ -84,24 +85,33 @@ class Catalog:
     def describe(self, catalog: str, schema: str, table: str) -> pa.Table:
         self.require_table(catalog, schema, table)
         fields = list(self.arrow_schema(catalog, schema, table))
-        return pa.table({
-            "col_name": pa.array([f.name for f in fields], pa.string()),
-            "data_type": pa.array([sql_type(f.type) for f in fields], pa.string()),
-            "comment": pa.array([None] * len(fields), pa.string()),
-        })
+        return pa.table(
+            {
+                "col_name": pa.array([f.name for f in fields], pa.string()),
+                "data_type": pa.array([sql_type(f.type) for f in fields], pa.string()),
+                "comment": pa.array([None] * len(fields), pa.string()),
+            }
+        )
 
     def information_schema(self, view: str, catalog: str | None) -> pa.Table:
         """Databricks' information_schema views, limited to `catalog` (None: system, all catalogs)."""
-        builders = {"tables": self._is_tables, "columns": self._is_columns, "schemata": self._is_schemata,
-                    "catalogs": self._is_catalogs, "volumes": self._is_volumes}
+        builders = {
+            "tables": self._is_tables,
+            "columns": self._is_columns,
+            "schemata": self._is_schemata,
+            "catalogs": self._is_catalogs,
+            "volumes": self._is_volumes,
+        }
         if view not in builders:
             raise errors.table_not_found(quoted_name(catalog or "system", "information_schema", view))
         return builders[view](catalog)
 
     def _is_tables(self, catalog: str | None) -> pa.Table:
         rows = [t for t in self.tables() if catalog in (None, t[0])]
-        return _table(["table_catalog", "table_schema", "table_name", "table_type", "comment"],
-                      [(*r, None) for r in rows])
+        return _table(
+            ["table_catalog", "table_schema", "table_name", "table_type", "comment"],
+            [(*r, None) for r in rows],
+        )
 
     def _is_columns(self, catalog: str | None) -> pa.Table:
         rows: list[tuple[Any, ...]] = []
@@ -112,9 +122,22 @@ class Catalog:
                 precision = f.type.precision if pa.types.is_decimal(f.type) else None
                 scale = f.type.scale if pa.types.is_decimal(f.type) else None
                 base = sql_type(f.type).split("<")[0].split("(")[0].upper()
-                rows.append((cat, sch, tab, f.name, pos, base, sql_type(f.type), "YES", precision, scale, None))
-        names = ["table_catalog", "table_schema", "table_name", "column_name", "ordinal_position", "data_type",
-                 "full_data_type", "is_nullable", "numeric_precision", "numeric_scale", "comment"]
+                rows.append(
+                    (cat, sch, tab, f.name, pos, base, sql_type(f.type), "YES", precision, scale, None)
+                )
+        names = [
+            "table_catalog",
+            "table_schema",
+            "table_name",
+            "column_name",
+            "ordinal_position",
+            "data_type",
+            "full_data_type",
+            "is_nullable",
+            "numeric_precision",
+            "numeric_scale",
+            "comment",
+        ]
         return _table(names, rows)
 
     def _is_schemata(self, catalog: str | None) -> pa.Table:
@@ -132,7 +155,9 @@ class Catalog:
 
 def _table(names: list[str], rows: list[tuple[Any, ...]]) -> pa.Table:
     int_columns = {"ordinal_position", "numeric_precision", "numeric_scale"}
-    return pa.table({
-        name: pa.array([r[i] for r in rows], pa.int32() if name in int_columns else pa.string())
-        for i, name in enumerate(names)
-    })
+    return pa.table(
+        {
+            name: pa.array([r[i] for r in rows], pa.int32() if name in int_columns else pa.string())
+            for i, name in enumerate(names)
+        }
+    )

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
+
 from . import errors
 from .translate import Namespace
 
@@ -16,7 +17,18 @@ if TYPE_CHECKING:
 _NAME = r"`?([\w-]+)`?"
 _QUALIFIED = r"((?:`[^`]+`|[\w-]+)(?:\.(?:`[^`]+`|[\w-]+))*)"
 # Maintenance and governance statements change nothing an emulated test can observe.
-NO_OPS = ("OPTIMIZE", "VACUUM", "GRANT", "REVOKE", "ANALYZE", "COMMENT", "REFRESH", "MSCK", "CACHE", "UNCACHE")
+NO_OPS = (
+    "OPTIMIZE",
+    "VACUUM",
+    "GRANT",
+    "REVOKE",
+    "ANALYZE",
+    "COMMENT",
+    "REFRESH",
+    "MSCK",
+    "CACHE",
+    "UNCACHE",
+)
 
 
 def _parts(qualified: str) -> list[str]:
@@ -78,12 +90,17 @@ def _show_schemas(engine: Engine, m: re.Match[str], ns: Namespace) -> pa.Table:
 def _show_tables(engine: Engine, m: re.Match[str], ns: Namespace) -> pa.Table:
     parts = _parts(m.group(1)) if m.group(1) else []
     catalog, schema = {0: (ns.catalog, ns.schema), 1: (ns.catalog, parts[-1] if parts else "")}.get(
-        len(parts), (parts[0], parts[-1]))
+        len(parts), (parts[0], parts[-1])
+    )
     engine.catalog.require_schema(catalog, schema)
     names = [t for c, s, t, _ in engine.catalog.tables() if (c, s) == (catalog, schema)]
-    return pa.table({"database": pa.array([schema] * len(names), pa.string()),
-                     "tableName": pa.array(names, pa.string()),
-                     "isTemporary": pa.array([False] * len(names), pa.bool_())})
+    return pa.table(
+        {
+            "database": pa.array([schema] * len(names), pa.string()),
+            "tableName": pa.array(names, pa.string()),
+            "isTemporary": pa.array([False] * len(names), pa.bool_()),
+        }
+    )
 
 
 def _show_columns(engine: Engine, m: re.Match[str], ns: Namespace) -> pa.Table:

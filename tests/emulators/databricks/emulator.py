@@ -65,7 +65,9 @@ class DatabricksEmulator:
         return f"{self.url}/_emulator/counters"
 
     def start(self) -> DatabricksEmulator:
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="dbx-emulator", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="dbx-emulator", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -78,12 +80,13 @@ class DatabricksEmulator:
     def __enter__(self) -> DatabricksEmulator:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
     def connect_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments for `databricks.sql.connect(**kw, access_token=...)` (or credentials_provider)."""
+        """Arguments for `databricks.sql.connect(**kw, access_token=...)` or with credentials_provider."""
         kwargs: dict[str, Any] = {"http_path": self.http_path, "enable_telemetry": False}
         if self.tls:
             kwargs.update(server_hostname=self.host, _port=self.port, _tls_trusted_ca_file=self.ca_file)

@@ -19,6 +19,10 @@ from .staging import VolumeStore, parse_staging
 from .translate import Namespace, Param, quoted_name
 
 EMPTY = pa.table({})
+# Governance and maintenance statements that sqlglot parses but that change nothing a test can observe.
+NO_OP_EXPRESSIONS = frozenset(
+    {"Grant", "Revoke", "Analyze", "Comment", "Refresh", "Cache", "Uncache", "Optimize"}
+)
 
 
 @dataclass
@@ -63,13 +67,17 @@ class Engine:
         if isinstance(tree, exp.Describe) and isinstance(tree.this, exp.Table):
             return Result(self.catalog.describe(*translate.table_parts(tree.this, ns)))
         if isinstance(tree, exp.Set):
-            return Result(_set_result(tree))
+            return Result(_set_result(sql))
+        if type(tree).__name__ in NO_OP_EXPRESSIONS:
+            return Result(EMPTY)
+        if isinstance(tree, exp.Copy):
+            raise errors.unsupported("COPY INTO (stage files in a Volume and MERGE from read_files instead)")
         if isinstance(tree, exp.Create | exp.Drop) and (tree.kind or "").upper() in ("SCHEMA", "DATABASE"):
             return Result(self._schema_ddl(tree, ns))
         return self._run_sql(tree, ns)
 
     def _schema_ddl(self, tree: exp.Create | exp.Drop, ns: Namespace) -> pa.Table:
-        ref = tree.this if isinstance(tree, exp.Create) else tree.expressions[0]
+        ref = tree.this if isinstance(tree, exp.Create) else (tree.args.get("tables") or [tree.this])[0]
         catalog, schema = translate.schema_ref(ref, ns)
         self.catalog.require_catalog(catalog)
         exists = schema in self.catalog.schemas(catalog)
@@ -77,13 +85,25 @@ class Engine:
             raise errors.already_exists("schema", quoted_name(catalog, schema))
         if isinstance(tree, exp.Drop) and not exists and not tree.args.get("exists"):
             raise errors.schema_not_found(quoted_name(catalog, schema))
-        verb = "CREATE SCHEMA IF NOT EXISTS" if isinstance(tree, exp.Create) else "DROP SCHEMA IF EXISTS"
-        cascade = " CASCADE" if isinstance(tree, exp.Drop) and tree.args.get("cascade") else ""
-        self.conn.execute(f'{verb} "{translate.duck_catalog(catalog)}"."{schema}"{cascade}')
+        if isinstance(tree, exp.Create):
+            self.conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{translate.duck_catalog(catalog)}"."{schema}"')
+            return EMPTY
+        in_schema = [t for t in self.catalog.tables() if t[:2] == (catalog, schema)]
+        if in_schema and not tree.args.get("cascade"):
+            raise errors.SqlError(
+                "SCHEMA_NOT_EMPTY",
+                f"Cannot drop a schema {quoted_name(catalog, schema)} "
+                "because it contains objects. Use DROP SCHEMA ... CASCADE.",
+                "2BP01",
+            )
+        self.conn.execute(f'DROP SCHEMA IF EXISTS "{translate.duck_catalog(catalog)}"."{schema}" CASCADE')
+        self.catalog.volumes.difference_update(
+            {v for v in self.catalog.volumes if v[:2] == (catalog, schema)}
+        )
         return EMPTY
 
     def _use(self, tree: exp.Use, ns: Namespace) -> pa.Table:
-        kind = (tree.args.get("kind") and tree.args["kind"].name or "").upper()
+        kind = ((tree.args.get("kind") and tree.args["kind"].name) or "").upper()
         target = tree.this
         if kind == "CATALOG":
             self.catalog.require_catalog(target.name.lower())
@@ -94,8 +114,8 @@ class Engine:
             ns.catalog, ns.schema = catalog, schema
         return EMPTY
 
-    def _run_sql(self, tree: exp.Expression, ns: Namespace) -> Result:
-        tree = translate.replace_session_functions(tree, ns)
+    def _run_sql(self, tree: exp.Expr, ns: Namespace) -> Result:
+        tree = translate.ansi_division(translate.replace_session_functions(tree, ns))
         translate.rewrite_read_files(tree, self.volumes.local_path)
         self._resolve_tables(tree, ns)
         if isinstance(tree, exp.Merge):
@@ -110,7 +130,7 @@ class Engine:
             return self._dml(tree)
         return Result(self.conn.sql(translate.to_duckdb(tree)).to_arrow_table())
 
-    def _resolve_tables(self, tree: exp.Expression, ns: Namespace) -> None:
+    def _resolve_tables(self, tree: exp.Expr, ns: Namespace) -> None:
         """Check every referenced object exists (Databricks' errors) and map names to duckdb's."""
         for table in translate.real_tables(tree):
             catalog, schema, name = translate.table_parts(table, ns)
@@ -120,8 +140,12 @@ class Engine:
             self.catalog.require_schema(catalog, schema)
             creating = isinstance(tree, exp.Create) and table is tree.find(exp.Table)
             dropping = isinstance(tree, exp.Drop) and tree.args.get("exists")
-            if creating and self.catalog.has_table(catalog, schema, name) and not tree.args.get("exists") \
-                    and not tree.args.get("replace"):
+            if (
+                creating
+                and self.catalog.has_table(catalog, schema, name)
+                and not tree.args.get("exists")
+                and not tree.args.get("replace")
+            ):
                 raise errors.already_exists("table", quoted_name(catalog, schema, name))
             if not creating and not dropping:
                 self.catalog.require_table(catalog, schema, name)
@@ -142,11 +166,13 @@ class Engine:
 
     def _merge(self, tree: exp.Merge) -> Result:
         target = tree.this
-        target_schema = self.conn.sql(
-            f"SELECT * FROM {exp.table_(target.name, target.db, target.catalog, quoted=True).sql('duckdb')} LIMIT 0"
-        ).to_arrow_table().schema
+        target_schema = (
+            self.conn.sql(f"SELECT * FROM {target.copy().sql('duckdb')} LIMIT 0").to_arrow_table().schema
+        )
         using = tree.args["using"]
-        source_sql = using.this.sql("duckdb") if isinstance(using, exp.Subquery) else using.copy().sql("duckdb")
+        source_sql = (
+            using.this.sql("duckdb") if isinstance(using, exp.Subquery) else using.copy().sql("duckdb")
+        )
         source_sql = source_sql if isinstance(using, exp.Subquery) else f"SELECT * FROM {source_sql}"
         source_schema = self.conn.sql(f"SELECT * FROM ({source_sql}) LIMIT 0").to_arrow_table().schema
         merge.expand_stars(tree, target_schema, source_schema)
@@ -158,14 +184,20 @@ class Engine:
     def _alter(self, tree: exp.Alter) -> Result:
         """`ADD COLUMNS (a T, b T)` adds several columns; duckdb takes one per statement."""
         table_sql = tree.this.sql("duckdb")
-        existing = {f.name.lower() for f in self.conn.sql(f"SELECT * FROM {table_sql} LIMIT 0").to_arrow_table().schema}
+        existing = {
+            f.name.lower()
+            for f in self.conn.sql(f"SELECT * FROM {table_sql} LIMIT 0").to_arrow_table().schema
+        }
         display = quoted_name(translate.dbx_catalog(tree.this.catalog) or "", tree.this.db, tree.this.name)
-        for action in tree.args.get("actions") or []:
+        actions = tree.args.get("actions") or []
+        if all(isinstance(a, exp.AlterSet) for a in actions):
+            return Result(EMPTY)  # SET TBLPROPERTIES: Delta table features have no duckdb counterpart
+        for action in actions:
             defs = action.expressions if isinstance(action, exp.Schema) else [action]
+            if not all(isinstance(col, exp.ColumnDef) for col in defs):
+                self.conn.execute(translate.to_duckdb(tree))
+                return Result(EMPTY)
             for col in defs:
-                if not isinstance(col, exp.ColumnDef):
-                    self.conn.execute(translate.to_duckdb(tree))
-                    return Result(EMPTY)
                 if col.name.lower() in existing:
                     raise errors.column_exists(f"`{col.name}`", display)
                 self.conn.execute(f"ALTER TABLE {table_sql} ADD COLUMN {col.sql('duckdb')}")
@@ -180,19 +212,26 @@ class Engine:
         return Result(pa.table(columns), int(count))
 
 
-def _set_result(tree: exp.Set) -> pa.Table:
-    item = tree.expressions[0] if tree.expressions else None
-    key, value = (item.this.sql(), item.expression.sql()) if item is not None and item.this else ("", "")
-    eq = item.this if item is not None else None
-    if isinstance(eq, exp.EQ):
-        key, value = eq.this.sql(), eq.expression.name
+def _set_result(sql: str) -> pa.Table:
+    """`SET key = value` echoes the pair, as Spark does; session settings have no effect on duckdb."""
+    m = re.match(r"^\s*SET\s+(.+?)\s*=\s*(.*?)\s*;?\s*$", sql, re.I | re.S)
+    key, value = (m.group(1), m.group(2).strip("'\"")) if m else (sql.strip()[3:].strip(), "")
     return pa.table({"key": [key], "value": [value]})
 
 
 _DUCK_ERRORS: list[tuple[type[duckdb.Error], re.Pattern[str], str, str]] = [
-    (duckdb.BinderException, re.compile(r'Referenced column "?([^"\s]+)"? not found', re.I),
-     "UNRESOLVED_COLUMN.WITHOUT_SUGGESTION", "42703"),
-    (duckdb.ConversionException, re.compile(r"out of range|overflow", re.I), "NUMERIC_VALUE_OUT_OF_RANGE", "22003"),
+    (
+        duckdb.BinderException,
+        re.compile(r'Referenced column "?([^"\s]+)"? not found', re.I),
+        "UNRESOLVED_COLUMN.WITHOUT_SUGGESTION",
+        "42703",
+    ),
+    (
+        duckdb.ConversionException,
+        re.compile(r"out of range|overflow|to DECIMAL", re.I),
+        "NUMERIC_VALUE_OUT_OF_RANGE",
+        "22003",
+    ),
     (duckdb.ConversionException, re.compile(r".*"), "CAST_INVALID_INPUT", "22018"),
     (duckdb.OutOfRangeException, re.compile(r".*"), "NUMERIC_VALUE_OUT_OF_RANGE", "22003"),
     (duckdb.ParserException, re.compile(r".*"), "PARSE_SYNTAX_ERROR", "42601"),
@@ -202,6 +241,8 @@ _DUCK_ERRORS: list[tuple[type[duckdb.Error], re.Pattern[str], str, str]] = [
 
 def _map_duckdb_error(exc: duckdb.Error) -> errors.SqlError:
     text = str(exc).splitlines()[0]
+    if raised := re.search(r"\[([A-Z_.]+)\] (.*) SQLSTATE: (\w+)$", text):  # errors the translation raises
+        return errors.SqlError(raised.group(1), raised.group(2), raised.group(3))
     for kind, pattern, error_class, state in _DUCK_ERRORS:
         if isinstance(exc, kind) and (m := pattern.search(text)):
             if error_class.startswith("UNRESOLVED_COLUMN"):

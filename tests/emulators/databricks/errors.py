@@ -1,4 +1,4 @@
-"""Databricks-style SQL errors: an `[ERROR_CLASS]` prefix, a message and a SQLSTATE, as the warehouse sends them."""
+"""Databricks-style SQL errors: an `[ERROR_CLASS]` prefix, a message and a SQLSTATE, as Databricks sends."""
 
 from __future__ import annotations
 
@@ -36,8 +36,12 @@ def catalog_not_found(name: str) -> SqlError:
 
 
 def already_exists(kind: str, name: str) -> SqlError:
-    classes = {"table": ("TABLE_OR_VIEW_ALREADY_EXISTS", "42P07"), "schema": ("SCHEMA_ALREADY_EXISTS", "42P06"),
-               "catalog": ("CATALOG_ALREADY_EXISTS", "42P04"), "volume": ("VOLUME_ALREADY_EXISTS", "42000")}
+    classes = {
+        "table": ("TABLE_OR_VIEW_ALREADY_EXISTS", "42P07"),
+        "schema": ("SCHEMA_ALREADY_EXISTS", "42P06"),
+        "catalog": ("CATALOG_ALREADY_EXISTS", "42P04"),
+        "volume": ("VOLUME_ALREADY_EXISTS", "42000"),
+    }
     error_class, state = classes[kind]
     return SqlError(error_class, f"Cannot create {kind} {name} because it already exists.", state)
 
@@ -75,8 +79,9 @@ def unbound_parameter(name: str) -> SqlError:
 
 
 def column_exists(name: str, table: str) -> SqlError:
-    return SqlError("FIELDS_ALREADY_EXISTS", f"Cannot add column, because {name} already exists in {table}.",
-                    "42710")
+    return SqlError(
+        "FIELDS_ALREADY_EXISTS", f"Cannot add column, because {name} already exists in {table}.", "42710"
+    )
 
 
 def unsupported(what: str) -> SqlError:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 class Faults:
     """Switches a test flips on `dbx.faults`; each countdown is consumed by the requests it hits.
 
-    - `unavailable`: the next N Thrift requests get HTTP 503 with `Retry-After` and a TEMPORARILY_UNAVAILABLE body.
+    - `unavailable`: the next N Thrift requests get HTTP 503, Retry-After and a TEMPORARILY_UNAVAILABLE body.
     - `drop_connections`: the next N Thrift requests are read, then the socket is reset without a reply.
     - `drop_responses`: the next N Thrift requests are executed, then the socket is reset before the reply
       (the client cannot know the statement ran; a retry runs it again).
@@ -19,7 +19,7 @@ class Faults:
     - `slow_statement_s`: every statement takes this long, so clients must poll GetOperationStatus.
     - `direct_results`: False makes every result go through GetResultSetMetadata and FetchResults.
     - `only_rpc`: limit `unavailable` and `drop_connections` to one RPC name (e.g. "ExecuteStatement").
-    - `expired_token_status`: the HTTP status for an expired OAuth token (Databricks answers 403 on some APIs).
+    - `expired_token_status`: HTTP status for an expired OAuth token (Databricks answers 403 on some APIs).
     """
 
     unavailable: int = 0
@@ -43,6 +43,17 @@ class Faults:
                 return False
             setattr(self, name, left - 1)
             return True
+
+    def update(self, settings: dict[str, object]) -> None:
+        """Set switches by name (the CLI's `POST /_emulator/faults`); unknown names are refused."""
+        for name, value in settings.items():
+            current = getattr(self, name, None) if not name.startswith("_") else None
+            if name.startswith("_") or not hasattr(self, name) or callable(current):
+                raise ValueError(f"unknown fault switch {name!r}")
+            if current is not None and not isinstance(value, type(current) | int):
+                raise TypeError(f"{name} expects {type(current).__name__}")
+            with self._lock:
+                setattr(self, name, value)
 
     def reset(self) -> None:
         with self._lock:

@@ -13,7 +13,7 @@ from . import errors
 RESULT_COLUMNS = ["num_affected_rows", "num_updated_rows", "num_deleted_rows", "num_inserted_rows"]
 
 
-def _alias(node: exp.Expression) -> str:
+def _alias(node: exp.Expr) -> str:
     return node.alias_or_name
 
 
@@ -34,23 +34,35 @@ def expand_stars(merge: exp.Merge, target: pa.Schema, source: pa.Schema) -> None
         star_insert = isinstance(then, exp.Insert) and isinstance(then.this, exp.Star)
         if not (star_update or star_insert):
             continue
-        pairs = []
-        for field in target:
-            src = src_cols.get(field.name.lower())
-            if src is None:
-                clause = "UPDATE" if star_update else "INSERT"
-                raise errors.SqlError(
-                    "DELTA_MERGE_UNRESOLVED_EXPRESSION",
-                    f"Cannot resolve {src_alias}.{field.name} in {clause} clause given columns "
-                    f"{', '.join(f'{src_alias}.{c}' for c in src_cols.values())}.",
-                    "42601",
-                )
-            pairs.append((exp.to_identifier(field.name, quoted=True), exp.column(src, src_alias, quoted=True)))
+        pairs = _pairs(target, src_alias, src_cols, "UPDATE" if star_update else "INSERT")
         if star_update:
             then.set("expressions", [exp.EQ(this=exp.column(t), expression=s) for t, s in pairs])
         else:
-            when.set("then", exp.Insert(this=exp.Tuple(expressions=[t for t, _ in pairs]),
-                                        expression=exp.Tuple(expressions=[s for _, s in pairs])))
+            when.set(
+                "then",
+                exp.Insert(
+                    this=exp.Tuple(expressions=[t for t, _ in pairs]),
+                    expression=exp.Tuple(expressions=[s for _, s in pairs]),
+                ),
+            )
+
+
+def _pairs(
+    target: pa.Schema, src_alias: str, src_cols: dict[str, str], clause: str
+) -> list[tuple[exp.Identifier, exp.Column]]:
+    """(target column, source column) for every target column, or Delta's unresolved-column error."""
+    pairs = []
+    for field in target:
+        src = src_cols.get(field.name.lower())
+        if src is None:
+            raise errors.SqlError(
+                "DELTA_MERGE_UNRESOLVED_EXPRESSION",
+                f"Cannot resolve {src_alias}.{field.name} in {clause} clause given columns "
+                f"{', '.join(f'{src_alias}.{c}' for c in src_cols.values())}.",
+                "42601",
+            )
+        pairs.append((exp.to_identifier(field.name, quoted=True), exp.column(src, src_alias, quoted=True)))
+    return pairs
 
 
 def unqualify_update_targets(merge: exp.Merge) -> None:
@@ -66,15 +78,25 @@ def unqualify_update_targets(merge: exp.Merge) -> None:
 def check_duplicate_sources(conn: duckdb.DuckDBPyConnection, merge: exp.Merge) -> None:
     """Delta refuses a MERGE where one target row matches several source rows (duckdb silently accepts it)."""
     matched = [w for w in merge.args["whens"].expressions if w.args.get("matched")]
-    only_unconditional_delete = len(matched) == 1 and not matched[0].args.get("condition") and (
-        isinstance(matched[0].args.get("then"), exp.Var) and matched[0].args["then"].name.upper() == "DELETE")
+    only_unconditional_delete = (
+        len(matched) == 1
+        and not matched[0].args.get("condition")
+        and (
+            isinstance(matched[0].args.get("then"), exp.Var)
+            and matched[0].args["then"].name.upper() == "DELETE"
+        )
+    )
     if not matched or only_unconditional_delete:
         return
     target = merge.this.copy()
     target_alias = _alias(target)
     probe = (
-        exp.select("1").from_(target).join(merge.args["using"].copy(), on=merge.args["on"].copy())
-        .group_by(exp.column("rowid", target_alias)).having("COUNT(*) > 1").limit(1)
+        exp.select("1")
+        .from_(target)
+        .join(merge.args["using"].copy(), on=merge.args["on"].copy())
+        .group_by(exp.column("rowid", target_alias))
+        .having("COUNT(*) > 1")
+        .limit(1)
     )
     if conn.execute(probe.sql("duckdb")).fetchall():
         raise errors.duplicate_merge_source()
@@ -86,5 +108,7 @@ def run(conn: duckdb.DuckDBPyConnection, merge: exp.Merge) -> tuple[pa.Table, in
     updated, deleted, inserted = actions["UPDATE"], actions["DELETE"], actions["INSERT"]
     affected = updated + deleted + inserted
     values = [affected, updated, deleted, inserted]
-    table = pa.table({name: pa.array([v], pa.int64()) for name, v in zip(RESULT_COLUMNS, values, strict=True)})
+    table = pa.table(
+        {name: pa.array([v], pa.int64()) for name, v in zip(RESULT_COLUMNS, values, strict=True)}
+    )
     return table, affected

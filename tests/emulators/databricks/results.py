@@ -1,4 +1,4 @@
-"""Result sets on the wire: Arrow IPC batches in TRowSet, metadata and paging as a SQL warehouse sends them."""
+"""Result sets on the wire: Arrow IPC batches in TRowSet, metadata and paging, as a warehouse sends them."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ OK = ttypes.TStatus(statusCode=ttypes.TStatusCode.SUCCESS_STATUS)
 class ResultPages:
     """A finished statement's rows, handed out page by page (FetchResults FETCH_NEXT / FETCH_FIRST)."""
 
-    def __init__(self, table: pa.Table, is_staging: bool, arrow_types: ttypes.TSparkArrowTypes | None,
-                 lz4: bool) -> None:
+    def __init__(
+        self, table: pa.Table, is_staging: bool, arrow_types: ttypes.TSparkArrowTypes | None, lz4: bool
+    ) -> None:
         complex_native = bool(arrow_types and arrow_types.complexTypesAsArrow)
         decimal_native = bool(arrow_types and arrow_types.decimalAsArrow)
         self.thrift_schema = table_schema(table.schema)
@@ -46,14 +47,19 @@ class ResultPages:
         batches = []
         for batch in page.combine_chunks().to_batches():
             data = batch.serialize().to_pybytes()
-            batches.append(ttypes.TSparkArrowBatch(
-                batch=lz4.frame.compress(data) if self.lz4 else data, rowCount=batch.num_rows))
+            batches.append(
+                ttypes.TSparkArrowBatch(
+                    batch=lz4.frame.compress(data) if self.lz4 else data, rowCount=batch.num_rows
+                )
+            )
         return ttypes.TRowSet(startRowOffset=start, rows=[], arrowBatches=batches)
 
     def fetch(self, max_rows: int, include_metadata: bool) -> ttypes.TFetchResultsResp:
         rows = self.next_page(max_rows)
         return ttypes.TFetchResultsResp(
-            status=OK, hasMoreRows=self.has_more, results=rows,
+            status=OK,
+            hasMoreRows=self.has_more,
+            results=rows,
             resultSetMetadata=self.metadata() if include_metadata else None,
         )
 

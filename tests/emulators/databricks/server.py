@@ -41,7 +41,7 @@ class RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as urllib3's pool expects
     server: Server
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - silence per-request logging
+    def log_message(self, format: str, *args: object) -> None:
         return
 
     @property
@@ -52,8 +52,13 @@ class RequestHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
-    def _send(self, status: int, body: bytes = b"", content_type: str = "application/json",
-              headers: dict[str, str] | None = None) -> None:
+    def _send(
+        self,
+        status: int,
+        body: bytes = b"",
+        content_type: str = "application/json",
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -98,6 +103,12 @@ class RequestHandler(BaseHTTPRequestHandler):
         if path == "/_emulator/clock/advance":
             self.emu.clock.advance(float(json.loads(body or b"{}").get("seconds", 0)))
             return self._send(200, b"{}")
+        if path == "/_emulator/faults":
+            try:
+                self.emu.faults.update(json.loads(body or b"{}"))
+            except (ValueError, TypeError) as exc:
+                return self._send(400, json.dumps({"error": str(exc)}).encode())
+            return self._send(200, b"{}")
         if path.startswith("/sql/"):
             return self._thrift(body)
         return self._send(404, b'{"error_code":"ENDPOINT_NOT_FOUND","message":"No API found"}')
@@ -120,14 +131,21 @@ class RequestHandler(BaseHTTPRequestHandler):
             return self._drop()
         if emu.faults.take("unavailable", rpc):
             emu.counters_.add("faults.unavailable")
-            message = b'{"error_code":"TEMPORARILY_UNAVAILABLE","message":"The service is temporarily unavailable."}'
-            return self._send(503, message, headers={
-                "Retry-After": str(emu.faults.retry_after_s),
-                "x-databricks-reason-phrase": "TEMPORARILY_UNAVAILABLE"})
+            message = b'{"error_code":"TEMPORARILY_UNAVAILABLE","message":"Service temporarily unavailable."}'
+            return self._send(
+                503,
+                message,
+                headers={
+                    "Retry-After": str(emu.faults.retry_after_s),
+                    "x-databricks-reason-phrase": "TEMPORARILY_UNAVAILABLE",
+                },
+            )
         emu.counters_.add(f"rpc.{rpc}")
         out = TTransport.TMemoryBuffer()
-        emu.processor.process(TBinaryProtocol.TBinaryProtocol(TTransport.TMemoryBuffer(body)),
-                              TBinaryProtocol.TBinaryProtocol(out))
+        emu.processor.process(
+            TBinaryProtocol.TBinaryProtocol(TTransport.TMemoryBuffer(body)),
+            TBinaryProtocol.TBinaryProtocol(out),
+        )
         if emu.faults.take("drop_responses", rpc):
             emu.counters_.add("faults.drop_responses")
             return self._drop()

@@ -10,7 +10,9 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
+from typing import Any
 
+import pyarrow as pa
 from databricks.sql.thrift_api.TCLIService import ttypes
 
 from . import errors, metadata
@@ -69,11 +71,21 @@ class Handler:
             ns.catalog = initial.catalogName.lower()
         if initial and initial.schemaName:
             ns.schema = initial.schemaName.lower()
+        try:
+            with self.engine.lock:
+                self.engine.catalog.require_schema(ns.catalog, ns.schema)
+        except errors.SqlError as exc:  # the warehouse refuses a session on a missing namespace
+            return ttypes.TOpenSessionResp(status=_error_status(exc.message), serverProtocolVersion=PROTOCOL)
         guid = uuid.uuid4().bytes
         self.sessions[guid] = Session(ns, dict(req.configuration or {}))
-        handle = ttypes.TSessionHandle(sessionId=ttypes.THandleIdentifier(guid=guid, secret=uuid.uuid4().bytes))
+        handle = ttypes.TSessionHandle(
+            sessionId=ttypes.THandleIdentifier(guid=guid, secret=uuid.uuid4().bytes)
+        )
         return ttypes.TOpenSessionResp(
-            status=OK, serverProtocolVersion=PROTOCOL, sessionHandle=handle, configuration={},
+            status=OK,
+            serverProtocolVersion=PROTOCOL,
+            sessionHandle=handle,
+            configuration={},
             initialNamespace=ttypes.TNamespace(catalogName=ns.catalog, schemaName=ns.schema),
             canUseMultipleCatalogs=True,
         )
@@ -82,11 +94,11 @@ class Handler:
         self.sessions.pop(req.sessionHandle.sessionId.guid, None)
         return ttypes.TCloseSessionResp(status=OK)
 
-    def _session(self, handle: ttypes.TSessionHandle) -> Session | None:
+    def _session(self, handle: ttypes.TSessionHandle | None) -> Session | None:
         return self.sessions.get(handle.sessionId.guid) if handle else None
 
     # Statements
-    def ExecuteStatement(self, req: ttypes.TExecuteStatementReq) -> ttypes.TExecuteStatementResp:
+    def ExecuteStatement(self, req: ttypes.TExecuteStatementReq) -> object:
         session = self._session(req.sessionHandle)
         if session is None:
             return ttypes.TExecuteStatementResp(status=_invalid_session())
@@ -94,8 +106,10 @@ class Handler:
         self.statements.append(sql)
         ALL_STATEMENTS.append(sql)
         self.counters.add("statements")
-        params = [Param(p.name, p.type or "STRING", p.value.stringValue if p.value else None)
-                  for p in req.parameters or []]
+        params = [
+            Param(p.name, p.type or "STRING", p.value.stringValue if p.value else None)
+            for p in req.parameters or []
+        ]
         quota = self.faults.take("quota_errors")
         slow = self.faults.slow_statement_s
 
@@ -107,18 +121,33 @@ class Handler:
                 raise errors.quota_exceeded()
             return self.engine.execute(sql, session.ns, params)
 
-        return self._start(session, work, req.getDirectResults, req.useArrowNativeTypes,
-                           bool(req.canDecompressLZ4Result), ttypes.TExecuteStatementResp)
+        return self._start(
+            session,
+            work,
+            req.getDirectResults,
+            req.useArrowNativeTypes,
+            bool(req.canDecompressLZ4Result),
+            ttypes.TExecuteStatementResp,
+        )
 
-    def _start(self, session: Session, work: Callable[[], Result], direct: ttypes.TSparkGetDirectResults | None,
-               arrow_types: ttypes.TSparkArrowTypes | None, lz4: bool, resp_type: type) -> object:
+    def _start(
+        self,
+        session: Session,
+        work: Callable[[], Result],
+        direct: ttypes.TSparkGetDirectResults | None,
+        arrow_types: ttypes.TSparkArrowTypes | None,
+        lz4: bool,
+        resp_type: type,
+    ) -> object:
         guid = uuid.uuid4().bytes
         op = Operation(session, arrow_types, lz4)
         op.future = self.pool.submit(self._run, op, work)
         self.operations[guid] = op
         handle = ttypes.TOperationHandle(
             operationId=ttypes.THandleIdentifier(guid=guid, secret=uuid.uuid4().bytes),
-            operationType=ttypes.TOperationType.EXECUTE_STATEMENT, hasResultSet=True)
+            operationType=ttypes.TOperationType.EXECUTE_STATEMENT,
+            hasResultSet=True,
+        )
         if direct is None or not self.faults.direct_results:
             return resp_type(status=OK, operationHandle=handle)
         try:
@@ -133,8 +162,11 @@ class Handler:
             result = work()
         except Exception as exc:
             with op.lock:
-                op.error = exc if isinstance(exc, errors.SqlError) else errors.SqlError(
-                    "INTERNAL_ERROR", f"[emulator] {type(exc).__name__}: {exc}", "XX000")
+                op.error = (
+                    exc
+                    if isinstance(exc, errors.SqlError)
+                    else errors.SqlError("INTERNAL_ERROR", f"[emulator] {type(exc).__name__}: {exc}", "XX000")
+                )
                 op.state = S.ERROR_STATE if op.state != S.CANCELED_STATE else op.state
             self.counters.add("statements_failed")
             return
@@ -144,8 +176,9 @@ class Handler:
                 op.pages = ResultPages(result.table, result.is_staging, op.arrow_types, op.lz4)
                 op.state = S.FINISHED_STATE
 
-    def _direct(self, guid: bytes, op: Operation, direct: ttypes.TSparkGetDirectResults
-                ) -> ttypes.TSparkDirectResults:
+    def _direct(
+        self, guid: bytes, op: Operation, direct: ttypes.TSparkGetDirectResults
+    ) -> ttypes.TSparkDirectResults:
         status = self._status(op)
         if op.pages is None:
             return ttypes.TSparkDirectResults(operationStatus=status)
@@ -154,13 +187,19 @@ class Handler:
         if not first.hasMoreRows:  # everything fitted inline: the warehouse closes the operation itself
             self.operations.pop(guid, None)
             closed = ttypes.TCloseOperationResp(status=OK)
-        return ttypes.TSparkDirectResults(operationStatus=status, resultSetMetadata=op.pages.metadata(),
-                                          resultSet=first, closeOperation=closed)
+        return ttypes.TSparkDirectResults(
+            operationStatus=status,
+            resultSetMetadata=op.pages.metadata(),
+            resultSet=first,
+            closeOperation=closed,
+        )
 
     def _status(self, op: Operation) -> ttypes.TGetOperationStatusResp:
         result, error = op.result, op.error
         return ttypes.TGetOperationStatusResp(
-            status=OK, operationState=op.state, hasResultSet=True,
+            status=OK,
+            operationState=op.state,
+            hasResultSet=True,
             numModifiedRows=result.num_modified_rows if result else None,
             sqlState=error.sqlstate if error else None,
             errorMessage=error.message if error else None,
@@ -211,32 +250,51 @@ class Handler:
         return ttypes.TCloseOperationResp(status=OK)
 
     # Metadata RPCs run as operations too, so they page exactly like statements.
-    def _metadata(self, req: object, build: Callable[[], object], resp_type: type) -> object:
-        session = self._session(getattr(req, "sessionHandle", None))
+    def _metadata(self, req: Any, build: Callable[[], pa.Table], resp_type: type) -> object:
+        session = self._session(req.sessionHandle)
         if session is None:
             return resp_type(status=_invalid_session())
 
         def work() -> Result:
             with self.engine.lock:
-                return Result(build())  # type: ignore[arg-type]
+                return Result(build())
 
-        return self._start(session, work, getattr(req, "getDirectResults", None),
-                           ttypes.TSparkArrowTypes(True, True, True, False), False, resp_type)
+        return self._start(
+            session,
+            work,
+            getattr(req, "getDirectResults", None),
+            ttypes.TSparkArrowTypes(True, True, True, False),
+            False,
+            resp_type,
+        )
 
     def GetCatalogs(self, req: ttypes.TGetCatalogsReq) -> object:
         return self._metadata(req, lambda: metadata.catalogs(self.engine.catalog), ttypes.TGetCatalogsResp)
 
     def GetSchemas(self, req: ttypes.TGetSchemasReq) -> object:
-        return self._metadata(req, lambda: metadata.schemas(self.engine.catalog, req.catalogName, req.schemaName),
-                              ttypes.TGetSchemasResp)
+        return self._metadata(
+            req,
+            lambda: metadata.schemas(self.engine.catalog, req.catalogName, req.schemaName),
+            ttypes.TGetSchemasResp,
+        )
 
     def GetTables(self, req: ttypes.TGetTablesReq) -> object:
-        return self._metadata(req, lambda: metadata.tables(self.engine.catalog, req.catalogName, req.schemaName,
-                                                           req.tableName, req.tableTypes), ttypes.TGetTablesResp)
+        return self._metadata(
+            req,
+            lambda: metadata.tables(
+                self.engine.catalog, req.catalogName, req.schemaName, req.tableName, req.tableTypes
+            ),
+            ttypes.TGetTablesResp,
+        )
 
     def GetColumns(self, req: ttypes.TGetColumnsReq) -> object:
-        return self._metadata(req, lambda: metadata.columns(self.engine.catalog, req.catalogName, req.schemaName,
-                                                            req.tableName, req.columnName), ttypes.TGetColumnsResp)
+        return self._metadata(
+            req,
+            lambda: metadata.columns(
+                self.engine.catalog, req.catalogName, req.schemaName, req.tableName, req.columnName
+            ),
+            ttypes.TGetColumnsResp,
+        )
 
     def __getattr__(self, name: str) -> Callable[[object], object]:
         """RPCs the emulator does not serve answer with an error status instead of a transport failure."""
@@ -247,10 +305,14 @@ class Handler:
 
 
 def _invalid_session() -> ttypes.TStatus:
-    return _error_status("Invalid SessionHandle: the session does not exist or was closed.",
-                         ttypes.TStatusCode.INVALID_HANDLE_STATUS)
+    return _error_status(
+        "Invalid SessionHandle: the session does not exist or was closed.",
+        ttypes.TStatusCode.INVALID_HANDLE_STATUS,
+    )
 
 
 def _invalid_operation() -> ttypes.TStatus:
-    return _error_status("Invalid OperationHandle: the operation does not exist or was closed.",
-                         ttypes.TStatusCode.INVALID_HANDLE_STATUS)
+    return _error_status(
+        "Invalid OperationHandle: the operation does not exist or was closed.",
+        ttypes.TStatusCode.INVALID_HANDLE_STATUS,
+    )

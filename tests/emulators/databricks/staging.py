@@ -62,8 +62,11 @@ class VolumeStore:
     def split(self, uri: str) -> tuple[tuple[str, str, str], str]:
         parts = uri.split("/")
         if len(parts) < 5 or parts[0] != "" or parts[1] != "Volumes" or any(p in ("..", ".") for p in parts):
-            raise errors.SqlError("INVALID_VOLUME_PATH", f"Invalid volume path {uri!r}: expected "
-                                  "/Volumes/<catalog>/<schema>/<volume>/<path>.", "22023")
+            raise errors.SqlError(
+                "INVALID_VOLUME_PATH",
+                f"Invalid volume path {uri!r}: expected /Volumes/<catalog>/<schema>/<volume>/<path>.",
+                "22023",
+            )
         volume = (parts[2].lower(), parts[3].lower(), parts[4].lower())
         if volume not in self.volumes:
             raise errors.volume_not_found(quoted_name(*volume))
@@ -76,22 +79,29 @@ class VolumeStore:
     def command_result(self, cmd: StagingCommand) -> pa.Table:
         path = self.local_path(cmd.remote)
         if cmd.operation == "PUT" and path.exists() and not cmd.overwrite:
-            raise errors.SqlError("FILE_ALREADY_EXISTS",
-                                  f"The file {cmd.remote} already exists. Use OVERWRITE to replace it.", "42000")
+            raise errors.SqlError(
+                "FILE_ALREADY_EXISTS",
+                f"The file {cmd.remote} already exists. Use OVERWRITE to replace it.",
+                "42000",
+            )
         if cmd.operation == "GET" and not path.is_file():
             raise errors.SqlError("PATH_NOT_FOUND", f"Path does not exist: {cmd.remote}.", "42K03")
         headers = PUT_HEADERS if cmd.operation == "PUT" else {}
-        return pa.table({
-            "operation": pa.array([cmd.operation]),
-            "presignedUrl": pa.array([self.presign(cmd.operation, cmd.remote)]),
-            "localFile": pa.array([cmd.local], pa.string()),
-            "headers": pa.array([json.dumps(headers)]),
-        })
+        return pa.table(
+            {
+                "operation": pa.array([cmd.operation]),
+                "presignedUrl": pa.array([self.presign(cmd.operation, cmd.remote)]),
+                "localFile": pa.array([cmd.local], pa.string()),
+                "headers": pa.array([json.dumps(headers)]),
+            }
+        )
 
     def presign(self, operation: str, remote: str) -> str:
         expires = int(self.clock.now()) + URL_TTL_SECONDS
         method = {"REMOVE": "DELETE"}.get(operation, operation)
-        query = urllib.parse.urlencode({"X-Expires": expires, "X-Signature": self._sign(method, remote, expires)})
+        query = urllib.parse.urlencode(
+            {"X-Expires": expires, "X-Signature": self._sign(method, remote, expires)}
+        )
         return f"{self.base_url}/_volumes{urllib.parse.quote(remote)}?{query}"
 
     def _sign(self, method: str, remote: str, expires: int) -> str:
@@ -100,12 +110,15 @@ class VolumeStore:
     def serve(self, method: str, raw_path: str, headers: dict[str, str], body: bytes) -> tuple[int, bytes]:
         """Answer a presigned request as object storage would: 403 for a bad signature, 404 for no file."""
         url = urllib.parse.urlsplit(raw_path)
-        remote = urllib.parse.unquote(url.path[len("/_volumes"):])
+        remote = urllib.parse.unquote(url.path[len("/_volumes") :])
         query = dict(urllib.parse.parse_qsl(url.query))
         expires = int(query.get("X-Expires", "0"))
         good = hmac.compare_digest(query.get("X-Signature", ""), self._sign(method, remote, expires))
         if not good or expires < self.clock.now():
-            return 403, b"<Error><Code>AccessDenied</Code><Message>Request has expired or bad signature</Message></Error>"
+            return (
+                403,
+                b"<Error><Code>AccessDenied</Code><Message>Expired or bad signature</Message></Error>",
+            )
         if method == "PUT" and any(headers.get(k.lower()) != v for k, v in PUT_HEADERS.items()):
             return 403, b"<Error><Code>AccessDenied</Code><Message>Signed header missing</Message></Error>"
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +22,7 @@ READERS = {"parquet": "read_parquet", "json": "read_json_auto", "csv": "read_csv
 
 @dataclass
 class Namespace:
-    """A session's current catalog and schema (`USE CATALOG`, `USE SCHEMA`, OpenSession's initialNamespace)."""
+    """A session's current catalog and schema (`USE CATALOG`, `USE SCHEMA`, OpenSession namespace)."""
 
     catalog: str = "main"
     schema: str = "default"
@@ -41,17 +42,17 @@ def duck_catalog(name: str) -> str:
 
 
 def dbx_catalog(duck_name: str) -> str | None:
-    return duck_name[len(CATALOG_PREFIX):] if duck_name.startswith(CATALOG_PREFIX) else None
+    return duck_name[len(CATALOG_PREFIX) :] if duck_name.startswith(CATALOG_PREFIX) else None
 
 
-def parse(sql: str) -> exp.Expression:
+def parse(sql: str) -> exp.Expr:
     try:
-        tree = sqlglot.parse_one(sql, read="databricks")
+        trees = [t for t in sqlglot.parse(sql, read="databricks") if t is not None]
     except sqlglot.errors.ParseError as exc:
         raise errors.parse_error(str(exc).splitlines()[0]) from exc
-    if tree is None:
-        raise errors.parse_error("empty statement")
-    return tree
+    if len(trees) != 1:  # one statement per execute, as on a SQL warehouse
+        raise errors.parse_error("empty statement" if not trees else "more than one statement")
+    return trees[0]
 
 
 def quoted_name(*parts: str) -> str:
@@ -65,7 +66,7 @@ def table_parts(table: exp.Table, ns: Namespace) -> tuple[str, str, str]:
     return catalog.lower(), schema.lower(), table.name.lower()
 
 
-def schema_ref(ref: exp.Expression, ns: Namespace) -> tuple[str, str]:
+def schema_ref(ref: exp.Expr, ns: Namespace) -> tuple[str, str]:
     """(catalog, schema) of `[catalog.]schema` as sqlglot parses it in SCHEMA DDL and in USE."""
     if isinstance(ref, exp.Table) and not ref.name:
         return (ref.catalog or ns.catalog).lower(), ref.db.lower()
@@ -78,15 +79,16 @@ def is_table_function(table: exp.Table) -> bool:
     return isinstance(table.this, exp.Func)
 
 
-def cte_names(tree: exp.Expression) -> set[str]:
+def cte_names(tree: exp.Expr) -> set[str]:
     return {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
 
 
-def real_tables(tree: exp.Expression) -> list[exp.Table]:
+def real_tables(tree: exp.Expr) -> list[exp.Table]:
     """Table references that name a stored table (not a CTE, not a table function)."""
     ctes = cte_names(tree)
     return [
-        t for t in tree.find_all(exp.Table)
+        t
+        for t in tree.find_all(exp.Table)
         if not is_table_function(t) and t.name and not (not t.db and t.name.lower() in ctes)
     ]
 
@@ -100,11 +102,11 @@ def map_table(table: exp.Table, ns: Namespace) -> tuple[str, str, str]:
     return catalog, schema, name
 
 
-def bind_parameters(tree: exp.Expression, params: list[Param]) -> exp.Expression:
+def bind_parameters(tree: exp.Expr, params: list[Param]) -> exp.Expr:
     named = {p.name.lower(): p for p in params if p.name}
     positional = iter([p for p in params if not p.name])
 
-    def replace(node: exp.Expression) -> exp.Expression:
+    def replace(node: exp.Expr) -> exp.Expr:
         if not isinstance(node, exp.Placeholder):
             return node
         key = node.name.lower() if node.name and node.name != "?" else None
@@ -116,7 +118,7 @@ def bind_parameters(tree: exp.Expression, params: list[Param]) -> exp.Expression
     return tree.transform(replace)
 
 
-def _literal(param: Param) -> exp.Expression:
+def _literal(param: Param) -> exp.Expr:
     if param.value is None or param.type.upper() in ("VOID", "NULL"):
         return exp.Null()
     cast = sqlglot.parse_one(f"CAST(x AS {param.type})", read="databricks")
@@ -125,28 +127,31 @@ def _literal(param: Param) -> exp.Expression:
     return cast
 
 
-def rewrite_read_files(tree: exp.Expression, volume_path: callable) -> None:  # type: ignore[valid-type]
+def rewrite_read_files(tree: exp.Expr, volume_path: Callable[[str], Path]) -> None:
     """`read_files('/Volumes/…', format => 'parquet')` → duckdb's reader over the emulator's local file."""
     for table in list(tree.find_all(exp.Table)):
         func = table.this
         if not (isinstance(func, exp.Anonymous) and func.name.lower() == "read_files"):
             continue
         args = [a for a in func.expressions if not isinstance(a, exp.Kwarg)]
-        options = {k.this.name.lower(): k.expression.name for k in func.expressions if isinstance(k, exp.Kwarg)}
+        options = {
+            k.this.name.lower(): k.expression.name for k in func.expressions if isinstance(k, exp.Kwarg)
+        }
         if len(args) != 1 or not isinstance(args[0], exp.Literal):
             raise errors.parse_error("read_files expects one path literal")
         fmt = options.get("format", "parquet").lower()
         if fmt not in READERS:
             raise errors.unsupported(f"read_files format {fmt!r}")
         local: Path = volume_path(args[0].name)
-        if not local.exists():
+        matched = list(local.parent.glob(local.name)) if "*" in local.name else [local] * local.exists()
+        if not matched:
             raise errors.SqlError("PATH_NOT_FOUND", f"Path does not exist: {args[0].name}.", "42K03")
         target = str(local / "*") if local.is_dir() else str(local)
         table.set("this", exp.Anonymous(this=READERS[fmt], expressions=[exp.Literal.string(target)]))
 
 
-def replace_session_functions(tree: exp.Expression, ns: Namespace) -> exp.Expression:
-    def replace(node: exp.Expression) -> exp.Expression:
+def replace_session_functions(tree: exp.Expr, ns: Namespace) -> exp.Expr:
+    def replace(node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.CurrentCatalog):
             return _named_literal(ns.catalog, "current_catalog()", node)
         if isinstance(node, exp.CurrentSchema | exp.CurrentDatabase):
@@ -156,11 +161,39 @@ def replace_session_functions(tree: exp.Expression, ns: Namespace) -> exp.Expres
     return tree.transform(replace)
 
 
-def _named_literal(value: str, name: str, node: exp.Expression) -> exp.Expression:
+DIVIDE_BY_ZERO = (
+    "[DIVIDE_BY_ZERO] Division by zero. Use `try_divide` to tolerate divisor being 0 and return NULL "
+    "instead. SQLSTATE: 22012"
+)
+
+
+def ansi_division(tree: exp.Expr) -> exp.Expr:
+    """Databricks SQL runs in ANSI mode: `x / 0` is an error, where duckdb returns inf or NULL."""
+
+    def replace(node: exp.Expr) -> exp.Expr:
+        if not isinstance(node, exp.Div):
+            return node
+        divisor = node.expression
+        guarded = exp.Case(
+            ifs=[
+                exp.If(
+                    this=exp.EQ(this=divisor.copy(), expression=exp.Literal.number(0)),
+                    true=exp.Anonymous(this="error", expressions=[exp.Literal.string(DIVIDE_BY_ZERO)]),
+                )
+            ],
+            default=divisor.copy(),
+        )
+        node.set("expression", guarded)
+        return node
+
+    return tree.transform(replace)
+
+
+def _named_literal(value: str, name: str, node: exp.Expr) -> exp.Expr:
     """Spark names an unaliased function column after the call, e.g. `current_catalog()`."""
     literal = exp.Literal.string(value)
     return exp.alias_(literal, name, quoted=True) if isinstance(node.parent, exp.Select) else literal
 
 
-def to_duckdb(tree: exp.Expression) -> str:
+def to_duckdb(tree: exp.Expr) -> str:
     return tree.sql(dialect="duckdb")

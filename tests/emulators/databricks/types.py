@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from decimal import Decimal
 from typing import Any
 
 import pyarrow as pa
@@ -27,7 +29,7 @@ _SIMPLE: list[tuple[Any, str, int]] = [
 
 
 def sql_type(t: pa.DataType) -> str:
-    """The Databricks type name as DESCRIBE prints it, e.g. `array<struct<Id:string,Amount:decimal(38,9)>>`."""
+    """The Databricks type name as DESCRIBE prints it, e.g. `array<struct<Id:string,Amt:decimal(38,9)>>`."""
     for check, name, _ in _SIMPLE:
         if check(t):
             return name
@@ -64,27 +66,40 @@ def type_id(t: pa.DataType) -> int:
 def type_desc(t: pa.DataType) -> ttypes.TTypeDesc:
     qualifiers = None
     if pa.types.is_decimal(t):
-        qualifiers = ttypes.TTypeQualifiers(qualifiers={
-            "precision": ttypes.TTypeQualifierValue(i32Value=t.precision),
-            "scale": ttypes.TTypeQualifierValue(i32Value=t.scale),
-        })
+        qualifiers = ttypes.TTypeQualifiers(
+            qualifiers={
+                "precision": ttypes.TTypeQualifierValue(i32Value=t.precision),
+                "scale": ttypes.TTypeQualifierValue(i32Value=t.scale),
+            }
+        )
     entry = ttypes.TPrimitiveTypeEntry(type=type_id(t), typeQualifiers=qualifiers)
     return ttypes.TTypeDesc(types=[ttypes.TTypeEntry(primitiveEntry=entry)])
 
 
 def table_schema(schema: pa.Schema) -> ttypes.TTableSchema:
-    return ttypes.TTableSchema(columns=[
-        ttypes.TColumnDesc(columnName=f.name, typeDesc=type_desc(f.type), position=i + 1, comment="")
-        for i, f in enumerate(schema)
-    ])
+    return ttypes.TTableSchema(
+        columns=[
+            ttypes.TColumnDesc(columnName=f.name, typeDesc=type_desc(f.type), position=i + 1, comment="")
+            for i, f in enumerate(schema)
+        ]
+    )
 
 
 def _is_complex(t: pa.DataType) -> bool:
     return pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_struct(t) or pa.types.is_map(t)
 
 
-def _json_default(value: Any) -> str:
-    return str(value)
+def to_json(value: Any) -> str:
+    """Spark's JSON text for a complex value: decimals stay exact numbers, timestamps ISO-8601 strings."""
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{json.dumps(str(k))}:{to_json(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(to_json(v) for v in value) + "]"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, dt.datetime | dt.date):
+        return json.dumps(value.isoformat())
+    return json.dumps(value)
 
 
 def wire_table(table: pa.Table, complex_as_arrow: bool, decimal_as_arrow: bool) -> pa.Table:
@@ -98,7 +113,7 @@ def wire_table(table: pa.Table, complex_as_arrow: bool, decimal_as_arrow: bool) 
     for field, column in zip(table.schema, table.columns, strict=True):
         meta = {b"Spark:DataType:SqlName": sql_type(field.type).upper().encode()}
         if _is_complex(field.type) and not complex_as_arrow:
-            text = [None if v is None else json.dumps(v, default=_json_default) for v in column.to_pylist()]
+            text = [None if v is None else to_json(v) for v in column.to_pylist()]
             column, field = pa.chunked_array([pa.array(text, pa.string())]), field.with_type(pa.string())
         elif pa.types.is_decimal(field.type) and not decimal_as_arrow:
             column, field = column.cast(pa.string()), field.with_type(pa.string())

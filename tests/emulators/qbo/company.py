@@ -50,6 +50,7 @@ class Table:
     count: int
     build: Callable[[int], dict[str, Any]]
     lut: Callable[[int], float]
+    fresh: bool = False  # build() returns a new dict each call (lazy tables), so callers may keep it
     _index: tuple[array, array] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -58,7 +59,8 @@ class Table:
         with self._lock:
             if self._index is None:
                 luts = array("d", map(self.lut, range(self.count)))
-                order = array("q", sorted(range(self.count), key=lambda i: (luts[i], i)))
+                # A stable sort of ascending row numbers breaks timestamp ties by Id.
+                order = array("q", sorted(range(self.count), key=luts.__getitem__))
                 self._index = (array("d", (luts[i] for i in order)), order)
             return self._index
 
@@ -69,7 +71,7 @@ def _eager(entity: str, rows: list[dict[str, Any]]) -> Table:
 
 
 def _lazy(kind: TxnKind) -> Table:
-    return Table(kind.entity, kind.count, kind.build, lambda i: kind.stamp(i)[1])
+    return Table(kind.entity, kind.count, kind.build, lambda i: kind.stamp(i)[1], fresh=True)
 
 
 class Company:

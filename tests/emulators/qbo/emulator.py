@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import Counter
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from . import faults as fx
 from .admin import Admin
-from .api import JSON_ONLY, Api, unsupported
+from .api import Api
 from .clock import Clock
 from .company import company
-from .faults import Faults, QBOFault
+from .faults import Faults
 from .limits import Limiter
 from .mutations import Change, Mutator
 from .oauth import OAuthServer
-from .server import API, EmulatorHTTPServer, Response, form, json_response, query_text
+from .routing import Router
+from .server import EmulatorHTTPServer
 from .store import Store
 from .webhooks import Delivery, WebhookConfig, WebhookSender
 
@@ -53,6 +51,7 @@ class QBOEmulator:
         self.mutate = Mutator(self.store, self.clock, self._on_change)
         self.api = Api(self.store, self.clock, self.mutate, realm_id)
         self.admin = Admin(self)
+        self.router = Router(self)
         self._counters: Counter[str] = Counter()
         self._counter_lock = threading.Lock()
         self._http = EmulatorHTTPServer((host, port), self)
@@ -161,100 +160,3 @@ class QBOEmulator:
 
     def _on_change(self, change: Change) -> None:
         self.webhooks.on_change(change)
-
-    # Request dispatch (called from server threads) -----------------------------------------------------
-    def dispatch(
-        self,
-        method: str,
-        path: str,
-        params: dict[str, str],
-        body: bytes,
-        headers: Mapping[str, str],
-        kind: str,
-    ) -> Response:
-        if kind == "token" and method == "POST":
-            hard = headers.get("x-include-refresh-token-hard-expires-in", "").lower() == "true"
-            return json_response(*self.oauth.token(form(body), headers.get("authorization"), hard))
-        if kind == "revoke" and method == "POST":
-            return self._revoke(body, headers)
-        if kind == "discovery" and method == "GET":
-            return json_response(200, self.discovery())
-        if kind == "admin":
-            return self.admin.handle(method, path[len("/_emulator/") :], params, body)
-        match = API.match(path)
-        if match is None:
-            return Response(404, b"<html><body><h1>404 Not Found</h1></body></html>\n", "text/html")
-        return self._api(method, match["realm"], match["rest"], path, params, body, headers, kind)
-
-    def _revoke(self, body: bytes, headers: Mapping[str, str]) -> Response:
-        try:
-            token = str(json.loads(body or b"{}").get("token", ""))
-        except (ValueError, AttributeError):
-            return json_response(400, {"error": "invalid_request"})
-        return json_response(*self.oauth.revoke(token, headers.get("authorization")))
-
-    def _api(
-        self,
-        method: str,
-        realm: str,
-        rest: str,
-        path: str,
-        params: dict[str, str],
-        body: bytes,
-        headers: Mapping[str, str],
-        kind: str,
-    ) -> Response:
-        now = self.clock.now()
-        problem = self.oauth.check_access(headers.get("authorization"))
-        if problem is not None:
-            self.count("auth_failed")
-            return Response(401, fx.auth_failed_body(problem, now))
-        if realm != self.realm_id:
-            return Response(
-                403,
-                QBOFault(
-                    403,
-                    "AuthorizationFault",
-                    "3100",
-                    "message=ApplicationAuthorizationFailed; errorCode=003100; statusCode=403",
-                    "",
-                ).json_body(now),
-            )
-        if not self.limiter.enter(kind, enforce=self.faults.throttle):
-            self.count("throttled")
-            return Response(429, fx.throttle_body(now), "application/xml")
-        try:
-            return json_response(*self._route(method, rest, path, params, body, headers))
-        except QBOFault as fault:
-            return Response(fault.status, fault.json_body(self.clock.now()))
-        finally:
-            self.limiter.leave()
-
-    def _route(
-        self,
-        method: str,
-        rest: str,
-        path: str,
-        params: dict[str, str],
-        body: bytes,
-        headers: Mapping[str, str],
-    ) -> tuple[int, dict[str, Any]]:
-        if "json" not in headers.get("accept", "") and "*/*" not in headers.get("accept", ""):
-            raise fx.validation("4000", "Unsupported Media Type", JSON_ONLY, "Accept")
-        parts = rest.split("/")
-        head = parts[0]
-        if head == "query" and method in ("GET", "POST"):
-            return self.api.query(query_text(method, params, body, headers.get("content-type", "")))
-        if head == "batch" and method == "POST":
-            return self.api.batch(body)
-        if head == "cdc" and method == "GET":
-            return self.api.cdc(params)
-        if head == "reports" and method == "GET" and len(parts) == 2:
-            return self.api.report(parts[1], params)
-        if method == "GET" and len(parts) == 2:
-            return self.api.read(head, parts[1], path)
-        if method == "GET" and parts == ["preferences"]:
-            return self.api.read(head, "1", path)
-        if method == "POST" and len(parts) == 1:
-            return self.api.write(head, params.get("operation"), body, path)
-        raise unsupported(path)

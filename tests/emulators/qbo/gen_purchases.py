@@ -72,7 +72,7 @@ class Bills(TxnKind):
 
 
 class BillPayments(TxnKind):
-    """BillPayment i pays Bill i in full by check."""
+    """BillPayment i pays Bill i in full, by check or (one in ten) with the corporate card."""
 
     entity, code = "BillPayment", 202
 
@@ -85,10 +85,15 @@ class BillPayments(TxnKind):
 
     def body(self, i: int, r: random.Random) -> dict[str, Any]:
         bill = self.bills.build(i)
-        return {
-            "VendorRef": bill["VendorRef"],
+        pay: dict[str, Any] = {
             "PayType": "Check",
             "CheckPayment": {"BankAccountRef": acct("Checking"), "PrintStatus": "NotSet"},
+        }
+        if i % 10 == 9:
+            pay = {"PayType": "CreditCard", "CreditCardPayment": {"CCAccountRef": acct("Corporate Card")}}
+        return {
+            "VendorRef": bill["VendorRef"],
+            **pay,
             "TotalAmt": bill["TotalAmt"],
             "DocNumber": str(5001 + i),
             "TxnDate": self.txn_date(i),

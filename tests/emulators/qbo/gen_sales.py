@@ -54,6 +54,7 @@ class Invoices(TxnKind):
         term = r.randrange(1, len(TERMS))
         day0 = date.fromisoformat(self.txn_date(i))
         paid = i < self.paid
+        customer = self.customer(r)
         return {
             "AllowIPNPayment": False,
             "AllowOnlinePayment": False,
@@ -66,7 +67,7 @@ class Invoices(TxnKind):
             "LinkedTxn": [{"TxnId": str(i + 1), "TxnType": "Payment"}] if paid else [],
             "Line": lines,
             "TxnTaxDetail": {"TotalTax": 0},
-            "CustomerRef": self.customer(r),
+            "CustomerRef": customer,
             "ClassRef": ref(1 + i % len(CLASSES), CLASSES[i % len(CLASSES)]),
             "DepartmentRef": ref(1 + i % 3, DEPARTMENTS[i % 3]),
             "SalesTermRef": ref(term + 1, TERMS[term][0]),
@@ -77,6 +78,8 @@ class Invoices(TxnKind):
             "EmailStatus": "EmailSent",
             "Balance": 0 if paid else money(total),
             "Deposit": 0,
+            "CustomerMemo": {"value": "Thank you for your business."},
+            "BillEmail": {"Address": f"ap@customer{customer['value']}.example"},
         }
 
     def total_cents(self, i: int) -> int:

@@ -127,7 +127,7 @@ class Mutator:
                         name,
                     )
             record = self._defaults(spec, copy.deepcopy(fields))
-            self._validate(spec, record, None)
+            self._validate(spec, record, None, record)
             stamp = entity_ts(self.clock.now())
             record.update(
                 {
@@ -159,7 +159,7 @@ class Mutator:
             record = {**(copy.deepcopy(current) if sparse else {}), **copy.deepcopy(body), **keep}
             if "Line" in body and "TotalAmt" not in body and spec.kind == "txn" and entity != "Transfer":
                 record["TotalAmt"] = line_total(entity, record["Line"])
-            self._validate(spec, record, str(record_id))
+            self._validate(spec, record, str(record_id), body)
             self._bump(entity, record)
         return self._emit(entity, record, "Update")
 
@@ -180,7 +180,7 @@ class Mutator:
                 "MetaData": {"LastUpdatedTime": entity_ts(now)},
             }
             self.store.tombstone(entity, str(record_id), now.replace(microsecond=0).timestamp(), stub)
-        self._notify(Change(entity, str(record_id), "Delete", stub["MetaData"]["LastUpdatedTime"]))
+        self._notify(Change(entity, str(record_id), "Delete", entity_ts(now)))
         return {"status": "Deleted", "domain": "QBO", "Id": str(record_id)}
 
     def void(self, entity: str, record_id: str) -> dict[str, Any]:
@@ -284,8 +284,12 @@ class Mutator:
                 record.setdefault("Balance", record.get("TotalAmt", 0))
         return record
 
-    def _validate(self, spec: EntitySpec, record: dict[str, Any], own_id: str | None) -> None:
-        self._check_refs(record, spec.name)
+    def _validate(
+        self, spec: EntitySpec, record: dict[str, Any], own_id: str | None, changed: dict[str, Any]
+    ) -> None:
+        # Only references the request sets are checked: an edit of an old invoice whose customer has since
+        # been made inactive goes through (Intuit does not document this case; refusing it would be stricter).
+        self._check_refs(changed, spec.name)
         if spec.name == "JournalEntry":
             credits = sum(
                 (

@@ -165,8 +165,8 @@ class OAuthServer:
             "access_token": access,
             "expires_in": self.access_ttl,
             "refresh_token": grant.refresh_token,
-            "x_refresh_token_expires_in": int(min(grant.rt_expires, grant.hard_expires) - now),
+            "x_refresh_token_expires_in": round(min(grant.rt_expires, grant.hard_expires) - now),
         }
         if hard_header:
-            body["x_refresh_token_hard_expires_in"] = int(grant.hard_expires - now)
+            body["x_refresh_token_hard_expires_in"] = round(grant.hard_expires - now)
         return 200, body

@@ -108,6 +108,13 @@ class Matcher:
                 hi = values[0] if hi is None else min(hi, values[0])
         return lo, hi
 
+    def residual(self, lut_indexed: bool) -> bool:
+        """Whether any condition needs the record itself (inclusive LastUpdatedTime bounds do not when the
+        rows come from the timestamp index, which applies them exactly)."""
+        return any(
+            not (lut_indexed and c.field == LUT and c.op in ("=", ">=", "<=")) for c, _, _ in self.conds
+        )
+
     def ids(self) -> list[int] | None:
         for c, _, values in self.conds:
             if c.field == "Id" and c.op in ("=", "IN"):
@@ -128,30 +135,37 @@ def execute(store: Store, q: Query) -> dict[str, Any]:
     """The body of QueryResponse."""
     q = with_implicit_active(q)
     match = Matcher(q)
-    rows = (row for row in _candidates(store.view(q.spec.name), q, match) if match(row[2]))
+    offset = 0 if q.count else q.start - 1
+    candidates, skipped = _candidates(store.view(q.spec.name), q, match, offset)
+    rows = (row for row in candidates if match(row[2]))
     if q.count:
         return {"totalCount": sum(1 for _ in rows)}
-    page = [rec for _, _, rec in itertools.islice(rows, q.start - 1, q.start - 1 + q.max_results)]
+    first = offset - skipped
+    page = [rec for _, _, rec in itertools.islice(rows, first, first + q.max_results)]
     if not page:
         return {}
     return {q.spec.name: page, "startPosition": q.start, "maxResults": len(page)}
 
 
-def _candidates(view: View, q: Query, match: Matcher) -> Iterator[Row]:
-    order = [(f, d) for f, d in q.order]
+def _candidates(view: View, q: Query, match: Matcher, offset: int) -> tuple[Iterator[Row], int]:
+    """Rows in the requested order, and how many of the first `offset` matches were skipped unbuilt.
+
+    Rows can be skipped without generating them only when the index alone decides the filter.
+    """
+    order = list(q.order)
     ids = match.ids()
     if ids is not None:
         rows = [(0.0, n, rec) for n in ids if (rec := view.get(str(n))) is not None]
-        return iter(_sorted(rows, order, q))
-    if order in ([], [("Id", False)]):
-        return view.by_id()
-    if order == [("Id", True)]:
-        return view.by_id(desc=True)
+        return iter(_sorted(rows, order, q)), 0
+    if order in ([], [("Id", False)], [("Id", True)]):
+        skip = 0 if match.residual(False) else offset
+        return view.by_id(desc=order == [("Id", True)], skip=skip), skip
     lo, hi = match.lut_bounds()
     for desc in (False, True):
         if order in ([(LUT, desc)], [(LUT, desc), ("Id", desc)]):
-            return view.by_lut(lo, hi, desc=desc)
-    return iter(_sorted(list(view.by_lut(lo, hi)), order, q))
+            skip = 0 if match.residual(True) else offset
+            return view.by_lut(lo, hi, desc=desc, skip=skip), skip
+    return iter(_sorted(list(view.by_lut(lo, hi)), order, q)), 0
 
 
 def _sorted(rows: list[Row], order: list[tuple[str, bool]], q: Query) -> list[Row]:

@@ -7,8 +7,9 @@ import logging
 import re
 import socket
 import struct
-import time
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote_plus, urlsplit
@@ -19,9 +20,21 @@ from .jsonutil import dumps
 if TYPE_CHECKING:
     from .emulator import QBOEmulator
 
+
 log = logging.getLogger(__name__)
 API = re.compile(r"^/v3/company/(?P<realm>[^/]+)/(?P<rest>.+)$")
 JSON = "application/json;charset=UTF-8"
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    params: dict[str, str]
+    body: bytes
+    headers: Mapping[str, str]  # lower-case names
+    kind: str
+    latency: float = 0.0
 
 
 class Response:
@@ -35,6 +48,7 @@ def json_response(status: int, body: dict[str, Any]) -> Response:
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in two writes: avoid the 40 ms delayed-ACK stall
     server: EmulatorHTTPServer
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -58,8 +72,6 @@ class Handler(BaseHTTPRequestHandler):
         kind = route_kind(method, url.path)
         emu.count(kind)
         latency, action, status = emu.faults.decide(kind)
-        if latency:
-            time.sleep(latency)
         if action == "reset":
             emu.count("reset")
             self._reset()
@@ -68,8 +80,9 @@ class Handler(BaseHTTPRequestHandler):
             emu.count("fault_5xx")
             self._send(error_response(status, emu))
             return
+        headers = {k.lower(): v for k, v in self.headers.items()}  # header names are case-insensitive
         try:
-            response = emu.dispatch(method, url.path, params, body, {k.lower(): v for k, v in self.headers.items()}, kind)
+            response = emu.router.dispatch(Request(method, url.path, params, body, headers, kind, latency))
         except Exception:  # a bug in the emulator must reach the client as Intuit's generic 500
             log.exception("qbo-emulator: unhandled error on %s %s", method, url.path)
             response = Response(500, fx.system_fault(emu.clock.now()))

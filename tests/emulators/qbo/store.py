@@ -43,6 +43,10 @@ class View:
     def base_count(self) -> int:
         return self.table.count if self.table else 0
 
+    def is_fresh(self, num: int) -> bool:
+        """True when record `num` came straight from a lazy generator (a private dict, safe to hand out)."""
+        return bool(self.table and self.table.fresh) and str(num) not in self.overlay
+
     def get(self, record_id: str) -> dict[str, Any] | None:
         entry = self.overlay.get(record_id)
         if entry is not None:
@@ -52,9 +56,17 @@ class View:
         return None
 
     def by_lut(
-        self, lo: float | None = None, hi: float | None = None, desc: bool = False, deleted: bool = False
+        self,
+        lo: float | None = None,
+        hi: float | None = None,
+        desc: bool = False,
+        deleted: bool = False,
+        skip: int = 0,
     ) -> Iterator[tuple[float, int, dict[str, Any]]]:
-        """(lut, id, record) in (LastUpdatedTime, Id) order, lazily; tombstone stubs only if `deleted`."""
+        """(lut, id, record) in (LastUpdatedTime, Id) order, lazily; tombstone stubs only if `deleted`.
+
+        `skip` passes over that many rows without generating them (offset paging without a WHERE filter).
+        """
         base = self._base_by_lut(lo, hi, desc)
         extra = sorted(
             (
@@ -64,21 +76,30 @@ class View:
             ),
             reverse=desc,
         )
-        for lut, num, entry in heapq.merge(base, extra, key=lambda t: (t[0], t[1]), reverse=desc):
-            record = self._resolve(num, entry, deleted)
-            if record is not None:
-                yield lut, num, record
+        merged = heapq.merge(base, extra, key=lambda t: (t[0], t[1]), reverse=desc)
+        yield from self._live(merged, deleted, skip)
 
-    def by_id(self, desc: bool = False) -> Iterator[tuple[float, int, dict[str, Any]]]:
+    def by_id(self, desc: bool = False, skip: int = 0) -> Iterator[tuple[float, int, dict[str, Any]]]:
         n = self.base_count
         base = ((0.0, k, None) for k in (range(n, 0, -1) if desc else range(1, n + 1)))
         extra = sorted(
             ((e.lut, int(i), e) for i, e in self.overlay.items()), key=lambda t: t[1], reverse=desc
         )
-        for lut, num, entry in heapq.merge(base, extra, key=lambda t: t[1], reverse=desc):
-            if entry is None and str(num) in self.overlay:
+        merged = heapq.merge(base, extra, key=lambda t: t[1], reverse=desc)
+        yield from self._live(
+            ((t, n, e) for t, n, e in merged if e is not None or str(n) not in self.overlay), False, skip
+        )
+
+    def _live(
+        self, rows: Iterator[tuple[float, int, Entry | None]], deleted: bool, skip: int
+    ) -> Iterator[tuple[float, int, dict[str, Any]]]:
+        for lut, num, entry in rows:
+            if entry is not None and entry.record is None and not deleted:
                 continue
-            record = self._resolve(num, entry, False)
+            if skip:
+                skip -= 1
+                continue
+            record = self._resolve(num, entry, deleted)
             if record is not None:
                 yield lut, num, record
 
@@ -123,7 +144,8 @@ class Store:
         """Every live record (inactive included) in Id order, as deep copies the caller may modify."""
         if entity not in BY_NAME:
             raise KeyError(f"unknown QBO entity {entity!r}")
-        return [copy.deepcopy(rec) for _, _, rec in self.view(entity).by_id()]
+        view = self.view(entity)
+        return [rec if view.is_fresh(num) else copy.deepcopy(rec) for _, num, rec in view.by_id()]
 
     def overlay_items(self, entity: str) -> dict[str, Entry]:
         with self.lock:

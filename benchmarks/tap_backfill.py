@@ -1,0 +1,140 @@
+"""Backfill benchmark of tap-quickbooks-online against the QBO emulator. Prints figures; asserts nothing.
+
+Scenarios (the tap runs as its real CLI in a child process; the emulator runs in this process):
+1. limits: 200 ms latency per request, Intuit's limits enforced by the emulator (500/min, 10 concurrent,
+   40 batch/min): records/s, API calls, wall time, and the best wall time those limits allow.
+2. cpu: zero latency, throttling off: the tap's own throughput (records/s) and peak RSS.
+3. rss: the cpu scenario on a company a fifth the size, to show that peak RSS does not grow with it.
+
+Usage: uv run python benchmarks/tap_backfill.py [--records 250000] [--skip-limits]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tap_quickbooks_online.entities import ENTITIES  # noqa: E402
+from tests.emulators.qbo import QBOEmulator  # noqa: E402
+from tests.emulators.qbo.server import Handler  # noqa: E402
+from tests.tap.harness import catalog_for, tap_config  # noqa: E402
+
+# The emulator writes headers and body in two segments; without this, Nagle + delayed ACK add ~40 ms to
+# every response (reported to the emulator's owner). Bytes on the wire are unchanged.
+Handler.disable_nagle_algorithm = True
+
+RECORDS_AT_SCALE_1 = 9_800  # ~transactions per year at scale 1 (emulator README); lists are extra
+TAP = str(Path(sys.executable).with_name("tap-quickbooks-online"))
+RECORD_TAG = b'{"type":"RECORD"'
+
+
+def company_size(emu: QBOEmulator) -> int:
+    return sum(emu.store.view(e.name).base_count for e in ENTITIES)
+
+
+def limit_bound(pages: int, latency: float, concurrent: int = 10, per_minute: int = 500) -> float:
+    """Best wall time for `pages` page requests under the concurrency and sliding-window limits."""
+    by_concurrency = math.ceil(pages / concurrent) * latency
+    full_windows = max(0, math.ceil(pages / per_minute) - 1)
+    return max(by_concurrency, full_windows * 60.0 + latency)
+
+
+def peak_rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def run_tap(config: dict[str, Any], workdir: Path) -> dict[str, float]:
+    (workdir / "config.json").write_text(json.dumps(config))
+    (workdir / "catalog.json").write_text(json.dumps(catalog_for(None)))
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [TAP, "--config", str(workdir / "config.json"), "--catalog", str(workdir / "catalog.json")],
+        stdout=subprocess.PIPE, stderr=open(workdir / "tap.log", "wb"),  # noqa: SIM115
+    )
+    rss = [0.0]
+
+    def watch() -> None:
+        while proc.poll() is None:
+            rss[0] = max(rss[0], peak_rss_mb(proc.pid))
+            time.sleep(0.2)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    records, tail = 0, b""
+    assert proc.stdout is not None
+    while chunk := proc.stdout.read(1 << 20):
+        data = tail + chunk
+        records += data.count(RECORD_TAG)
+        tail = data[-len(RECORD_TAG) :]
+        records -= tail.count(RECORD_TAG)
+    records += tail.count(RECORD_TAG)
+    proc.wait()
+    watcher.join()
+    wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"tap failed (rc {proc.returncode}); see {workdir / 'tap.log'}")
+    return {"records": records, "wall": wall, "rss_mb": rss[0]}
+
+
+def scenario(records: int, latency_ms: float, throttle: bool, workdir: Path) -> dict[str, float]:
+    workdir.mkdir(parents=True, exist_ok=True)
+    scale = max(0.05, records / (RECORDS_AT_SCALE_1 * 0.98))
+    with QBOEmulator(seed=7, scale=scale) as emu:
+        emu.faults.latency_ms = latency_ms
+        emu.faults.throttle = throttle
+        size = company_size(emu)
+        result = run_tap(tap_config(emu, workdir, settle_seconds=30, cdc_interval=10800), workdir)
+        counters = emu.counters()
+    api_calls = sum(counters.get(k, 0) for k in ("token", "query", "batch", "cdc", "read"))
+    return {**result, "company": size, "api_calls": api_calls, "throttled": counters.get("throttled", 0),
+            "pages": sum(counters.get(k, 0) for k in ("query", "batch"))}
+
+
+def show(title: str, r: dict[str, float]) -> None:
+    print(f"{title}: {int(r['records'])} records of {int(r['company'])} in {r['wall']:.1f} s "
+          f"= {r['records'] / r['wall']:,.0f} records/s; API calls {int(r['api_calls'])} "
+          f"(429s {int(r['throttled'])}); tap peak RSS {r['rss_mb']:.0f} MB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--records", type=int, default=250_000)
+    parser.add_argument("--skip-limits", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        if not args.skip_limits:
+            limited = scenario(args.records, 200, True, work / "limits")
+            show("limits (200 ms, Intuit limits)", limited)
+            min_pages = math.ceil(limited["company"] / 1000) + len(ENTITIES)
+            best = limit_bound(min_pages, 0.2)
+            rate = limited["company"] / best
+            print(f"  limit-bound: >= {min_pages} requests of <= 1000 rows need >= {best:.1f} s "
+                  f"= {rate:,.0f} records/s at best; achieved {limited['records'] / limited['wall'] / rate:.0%}")
+        cpu = scenario(args.records, 0, False, work / "cpu")
+        show("cpu (0 ms, no throttle)", cpu)
+        small = scenario(args.records // 5, 0, False, work / "small")
+        show("rss check (1/5 company)", small)
+        print(f"  peak RSS {small['rss_mb']:.0f} MB at {int(small['company'])} records vs "
+              f"{cpu['rss_mb']:.0f} MB at {int(cpu['company'])}")
+
+
+if __name__ == "__main__":
+    main()

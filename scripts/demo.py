@@ -1,0 +1,109 @@
+"""Demo driver (see scripts/demo): start the QBO emulator, run the Meltano job twice, print what landed.
+
+Everything it starts it stops, and everything it writes lives under output/demo/ and .meltano/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "output" / "demo"
+MELTANO = str(ROOT / ".tools" / "bin" / "meltano")
+sys.path.insert(0, str(ROOT / "scripts"))
+import summary  # noqa: E402
+
+
+def start_emulator() -> tuple[subprocess.Popen[str], dict[str, str]]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.emulators.qbo", "--port", "0"],
+        cwd=ROOT, stdout=subprocess.PIPE, text=True,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if not line:
+        proc.wait(timeout=10)
+        raise SystemExit(f"the QBO emulator did not start (exit code {proc.returncode})")
+    return proc, json.loads(line)
+
+
+def admin(emu: dict[str, str], route: str, body: dict[str, Any]) -> dict[str, Any]:
+    request = urllib.request.Request(
+        f"{emu['admin_url']}/{route}", data=json.dumps(body).encode(), method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (the local emulator)
+        return dict(json.load(response))
+
+
+def meltano_env(emu: dict[str, str]) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        MELTANO_DATABASE_URI=f"sqlite:///{OUT / 'meltano.db'}",
+        TAP_QUICKBOOKS_ONLINE_API_BASE_URL=emu["base_url"],
+        TAP_QUICKBOOKS_ONLINE_OAUTH_TOKEN_URL=emu["token_url"],
+        TAP_QUICKBOOKS_ONLINE_REALM_ID=emu["realm_id"],
+        TAP_QUICKBOOKS_ONLINE_CLIENT_ID=emu["client_id"],
+        TAP_QUICKBOOKS_ONLINE_CLIENT_SECRET=emu["client_secret"],
+        TAP_QUICKBOOKS_ONLINE_REFRESH_TOKEN=emu["refresh_token"],
+        TAP_QUICKBOOKS_ONLINE_TOKEN_STORE_PATH=str(OUT / "token-store.enc"),
+        TAP_QUICKBOOKS_ONLINE_TOKEN_STORE_KEY=Fernet.generate_key().decode(),
+        TAP_QUICKBOOKS_ONLINE_WEBHOOK_INBOX_PATH=str(OUT / "inbox.sqlite"),
+        TARGET_DATABRICKS_DELTA_ROOT=str(OUT / "delta"),
+        TARGET_DATABRICKS_QUARANTINE_PATH=str(OUT / "quarantine"),
+    )
+    return env
+
+
+def meltano(env: dict[str, str], *args: str) -> float:
+    started = time.monotonic()
+    subprocess.run([MELTANO, "--environment", "dev", "--log-level", "warning", *args], cwd=ROOT, env=env, check=True)
+    return time.monotonic() - started
+
+
+def mutate(emu: dict[str, str]) -> None:
+    """A day at the office: a new invoice, a customer update, a deleted bill and a voided invoice."""
+    store = json.load(urllib.request.urlopen(f"{emu['admin_url']}/store?entity=Invoice"))["Invoice"]  # noqa: S310
+    bills = json.load(urllib.request.urlopen(f"{emu['admin_url']}/store?entity=Bill"))["Bill"]  # noqa: S310
+    template, to_void = store[0], store[1]
+    new = admin(emu, "mutate/create", {"entity": "Invoice", "fields": {
+        "CustomerRef": template["CustomerRef"], "Line": template["Line"], "TxnDate": template["TxnDate"]}})
+    admin(emu, "mutate/void", {"entity": "Invoice", "id": to_void["Id"]})
+    admin(emu, "mutate/delete", {"entity": "Bill", "id": bills[0]["Id"]})
+    print(f"\nIn QuickBooks: created invoice {new['record']['Id']}, voided invoice {to_void['Id']}, "
+          f"deleted bill {bills[0]['Id']}.")
+
+
+def main() -> None:
+    shutil.rmtree(OUT, ignore_errors=True)
+    OUT.mkdir(parents=True)
+    proc, emu = start_emulator()
+    try:
+        env = meltano_env(emu)
+        subprocess.run([MELTANO, "install"], cwd=ROOT, env=env, check=True, capture_output=True)
+        print(f"QBO emulator at {emu['base_url']} (company {emu['realm_id']}); full sync running...")
+        took = meltano(env, "run", "tap-quickbooks-online", "target-databricks")
+        print(f"Full sync took {took:.1f} s.")
+        summary.summarise(OUT / "delta" / "main" / "quickbooks")
+        mutate(emu)
+        env["TAP_QUICKBOOKS_ONLINE_CDC_INTERVAL"] = "0"  # poll CDC now rather than in 3 hours
+        took = meltano(env, "run", "tap-quickbooks-online", "target-databricks")
+        print(f"Incremental sync took {took:.1f} s.")
+        summary.summarise(OUT / "delta" / "main" / "quickbooks")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()

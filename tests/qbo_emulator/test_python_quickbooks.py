@@ -1,0 +1,77 @@
+"""python-quickbooks, unmodified, against the emulator: its base URL constant and Intuit's OAuth client
+discovery setting are the only things pointed elsewhere."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from intuitlib.client import AuthClient
+from quickbooks import QuickBooks
+from quickbooks.cdc import change_data_capture
+from quickbooks.exceptions import AuthorizationException, ValidationException
+from quickbooks.objects.customer import Customer
+from quickbooks.objects.invoice import Invoice
+from quickbooks.objects.journalentry import JournalEntry
+
+from tests.emulators.qbo import QBOEmulator
+
+from .conftest import record
+
+
+@pytest.fixture
+def qb(emu: QBOEmulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[QuickBooks]:
+    # requests-oauthlib refuses plain http unless told otherwise; the emulator has no TLS.
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
+    auth = AuthClient(
+        emu.client_id, emu.client_secret, "https://app.example/callback", environment=emu.discovery_url
+    )
+    client = QuickBooks(
+        auth_client=auth, refresh_token=emu.issue_refresh_token(), company_id=emu.realm_id, minorversion=75
+    )
+    client.api_url_v3 = f"{emu.base_url}/v3"
+    return client
+
+
+def test_queries_return_the_stored_objects(emu: QBOEmulator, qb: QuickBooks) -> None:
+    invoices = Invoice.query("SELECT * FROM Invoice ORDERBY Id STARTPOSITION 11 MAXRESULTS 5", qb=qb)
+    stored = emu.store.all("Invoice")[10:15]
+    assert [i.Id for i in invoices] == [s["Id"] for s in stored]
+    assert [float(i.TotalAmt) for i in invoices] == [s["TotalAmt"] for s in stored]
+    assert [i.CustomerRef.value for i in invoices] == [s["CustomerRef"]["value"] for s in stored]
+    assert Invoice.count(qb=qb) == len(emu.store.all("Invoice"))
+    big = Invoice.where("TotalAmt > '20000.00'", max_results=1000, qb=qb)
+    assert {i.Id for i in big} == {s["Id"] for s in emu.store.all("Invoice") if s["TotalAmt"] > 20000}
+    customers = Customer.all(max_results=1000, qb=qb)
+    assert len(customers) == sum(1 for c in emu.store.all("Customer") if c["Active"])
+
+
+def test_read_by_id(emu: QBOEmulator, qb: QuickBooks) -> None:
+    entry = JournalEntry.get(2, qb=qb)
+    stored = record(emu, "JournalEntry", "2")
+    assert entry.Id == "2"
+    assert [float(line.Amount) for line in entry.Line] == [line["Amount"] for line in stored["Line"]]
+    assert (
+        entry.Line[0].JournalEntryLineDetail.PostingType
+        == stored["Line"][0]["JournalEntryLineDetail"]["PostingType"]
+    )
+
+
+def test_change_data_capture(emu: QBOEmulator, qb: QuickBooks) -> None:
+    since = emu.clock.now() - timedelta(seconds=5)
+    emu.mutate.update("Invoice", "8", {"PrivateNote": "seen by CDC"})
+    customer = emu.mutate.create("Customer", {"DisplayName": "CDC Customer"})
+    response = change_data_capture([Invoice, Customer], since, qb=qb)
+    assert [i.Id for i in response.Invoice] == ["8"]
+    assert response.Invoice[0].PrivateNote == "seen by CDC"
+    assert [c.Id for c in response.Customer] == [customer["Id"]]
+
+
+def test_faults_map_to_the_clients_exceptions(emu: QBOEmulator, qb: QuickBooks) -> None:
+    with pytest.raises(ValidationException) as caught:
+        Invoice.query("SELECT * FROM Invoice STARTPOSITION 0", qb=qb)
+    assert caught.value.error_code == 4001
+    emu.clock.advance(3600)
+    with pytest.raises(AuthorizationException):
+        Invoice.get(1, qb=qb)

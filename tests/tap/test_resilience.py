@@ -1,0 +1,138 @@
+"""Throttles, server errors, resets, concurrent mutation, tie groups and CDC's cap: nothing is lost."""
+
+from __future__ import annotations
+
+import random
+import threading
+from typing import Any
+
+import pytest
+
+from tap_quickbooks_online.client import QBOClient
+from tap_quickbooks_online.errors import RetriableError, ThrottledError
+from tests.emulators.qbo import QBOEmulator
+from tests.tap.harness import RunResult, run_tap
+from tests.tap.test_sync import CDC_STREAMS, expected, normal
+
+BUSY = ["invoices", "customers", "payments", "bills"]
+
+
+@pytest.fixture(autouse=True)
+def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(QBOClient, "backoff_base", 0.02)
+    monkeypatch.setattr(QBOClient, "max_tries", 30)
+
+
+def assert_matches(emu: QBOEmulator, result: RunResult, streams: list[str]) -> None:
+    for stream in streams:
+        got = {i: normal(r) for i, r in result.by_id(stream).items()}
+        assert got == expected(emu, stream), stream
+
+
+def test_429_storm_5xx_and_resets_still_give_a_complete_sync(emu: QBOEmulator, config: dict[str, Any]) -> None:
+    emu.limiter.concurrent = 2  # the tap runs 10 at once: most requests meet Intuit's XML 429
+    emu.faults.error_5xx_rate = 0.15
+    emu.faults.reset_rate = 0.05
+    result = run_tap({**config, "page_size": 5}, streams=BUSY)
+    counters = emu.counters()
+    assert counters.get("throttled", 0) >= 5, counters
+    assert counters.get("fault_5xx", 0) >= 3, counters
+    assert_matches(emu, result, BUSY)
+    assert "retries=" in result.log_text and "QBO API calls this run" in result.log_text
+
+
+def test_server_errors_are_retried_with_growing_waits(emu: QBOEmulator, config: dict[str, Any],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    emu.faults.fail_next("query", status=503, count=3)
+    waits: list[float] = []
+    monkeypatch.setattr("time.sleep", lambda s: waits.append(s))
+    result = run_tap(config, streams=["terms"])
+    assert len(waits) == 3
+    assert waits[2] > waits[0]
+    assert_matches(emu, result, ["terms"])
+
+
+def test_retry_after_wins_over_the_backoff_schedule() -> None:
+    client = QBOClient.__new__(QBOClient)
+    client.backoff_base, client.backoff_cap = 1.0, 60.0
+    waits = client._waits()
+    next(waits)
+    assert waits.send(ThrottledError("slow down", retry_after=7.0)) == 7.0
+    assert 1.0 <= waits.send(RetriableError("503")) <= 2.0
+    assert 2.0 <= waits.send(RetriableError("503")) <= 4.0
+
+
+def _mutate_until(emu: QBOEmulator, stop: threading.Event, done: list[str]) -> None:
+    rng = random.Random(3)
+    invoices = [r["Id"] for r in emu.store.all("Invoice")]
+    customers = [r["Id"] for r in emu.store.all("Customer")]
+    template = emu.store.all("Invoice")[0]
+    while not stop.is_set():
+        roll = rng.random()
+        if roll < 0.4:
+            emu.mutate.update("Customer", rng.choice(customers), {"Notes": f"n{rng.random()}"})
+        elif roll < 0.7:
+            emu.mutate.update("Invoice", rng.choice(invoices), {"PrivateNote": f"p{rng.random()}"})
+        elif roll < 0.85 and len(invoices) > 50:
+            emu.mutate.delete("Invoice", invoices.pop(rng.randrange(len(invoices))))
+        else:
+            invoices.append(emu.mutate.create("Invoice", {"CustomerRef": template["CustomerRef"],
+                                                         "Line": template["Line"]})["Id"])
+        done.append("x")
+        stop.wait(0.01)
+
+
+def test_paging_loses_nothing_while_the_company_changes(emu: QBOEmulator, config: dict[str, Any]) -> None:
+    streams = ["invoices", "customers"]
+    untouched_before = {s: dict(expected(emu, s)) for s in streams}
+    emu.faults.latency_ms = 15
+    stop, done = threading.Event(), []
+    mutator = threading.Thread(target=_mutate_until, args=(emu, stop, done))
+    cfg = {**config, "page_size": 10, "settle_seconds": 2}
+    mutator.start()
+    try:
+        first = run_tap(cfg, streams=streams)
+    finally:
+        stop.set()
+        mutator.join()
+    assert len(done) >= 20, "mutations must happen while the sync pages"
+    final = {s: expected(emu, s) for s in streams}
+    for stream in streams:
+        got = first.by_id(stream)
+        for record_id, record in untouched_before[stream].items():
+            if final[stream].get(record_id) == record:  # never touched during the sync
+                assert record_id in got, f"{stream} {record_id} was skipped by paging"
+    emu.faults.latency_ms = 0
+    emu.clock.advance(3)
+    second = run_tap(cfg, state=first.state, streams=streams)
+    for stream in streams:
+        view = {i: normal(r) for i, r in first.by_id(stream).items()}
+        for record in second.records[stream]:
+            if record["_sdc_deleted_at"]:
+                view.pop(record["Id"], None)
+            else:
+                view[record["Id"]] = normal(record)
+        assert view == final[stream], stream
+
+
+def test_a_tie_group_larger_than_a_page_is_read_whole(emu: QBOEmulator, config: dict[str, Any]) -> None:
+    for n in range(45):
+        emu.mutate.create("Customer", {"DisplayName": f"Tie {n}"})
+    result = run_tap({**config, "page_size": 10}, streams=["customers"])
+    assert_matches(emu, result, ["customers"])
+    assert "reading them by position" in result.log_text
+
+
+def test_cdc_cap_falls_back_to_queries_and_keeps_deletes(emu: QBOEmulator, config: dict[str, Any]) -> None:
+    first = run_tap(config, streams=CDC_STREAMS)
+    emu.clock.advance(2)
+    invoices = emu.store.all("Invoice")
+    emu.mutate.delete("Invoice", invoices[0]["Id"])  # the oldest change: inside the capped response
+    created = [emu.mutate.create("Customer", {"DisplayName": f"Bulk {n}"})["Id"] for n in range(1001)]
+    emu.mutate.update("Invoice", invoices[1]["Id"], {"PrivateNote": "after the cap"})
+    second = run_tap(config, state=first.state, streams=CDC_STREAMS)
+    assert "QBO's per-response cap" in second.log_text
+    got = second.by_id("invoices")
+    assert got[invoices[0]["Id"]]["_sdc_deleted_at"]
+    assert got[invoices[1]["Id"]]["PrivateNote"] == "after the cap"
+    assert set(created) <= {r["Id"] for r in second.records["customers"]}

@@ -1,0 +1,172 @@
+"""End to end: emulator webhooks -> receiver -> inbox -> `tap-quickbooks-online | target-databricks` -> Delta.
+
+The tap runs with CDC held off (cdc_interval huge) unless a test turns it on, so what lands between runs
+came through the webhook path; the emulator's counters prove no CDC call was made.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from tap_quickbooks_online.trigger import Trigger
+
+from .e2e import NO_CDC, Rig, webhook_rig
+from .helpers import free_port, make_settings, running_receiver
+
+pytestmark = pytest.mark.slow
+
+
+def _ids(rig: Rig, entity: str, count: int, skip: int = 0) -> list[str]:
+    records = [r for r in rig.emu.store.all(entity) if r.get("Active", True)]
+    return [r["Id"] for r in records[skip : skip + count]]
+
+
+def _matches_store(rig: Rig, ids: list[str]) -> None:
+    table = rig.table("invoices")
+    for record in rig.emu.store.all("Invoice"):
+        if record["Id"] in ids:
+            row = table[record["Id"]]
+            assert (row["SyncToken"], row["PrivateNote"]) == (record["SyncToken"], record.get("PrivateNote"))
+            assert row["_sdc_deleted_at"] is None
+
+
+@pytest.mark.parametrize("fmt", ["legacy", "cloudevents"])
+def test_changes_land_through_webhooks_without_cdc(tmp_path: Path, fmt: str) -> None:
+    with webhook_rig(tmp_path) as rig:
+        rig.sync()
+        rig.webhooks(fmt)
+        updated, deleted, voided = _ids(rig, "Invoice", 3)
+        merged_away, survivor = _ids(rig, "Customer", 2)
+        rig.emu.mutate.update("Invoice", updated, {"PrivateNote": f"changed via {fmt} webhook"})
+        rig.emu.mutate.delete("Invoice", deleted)
+        rig.emu.mutate.void("Invoice", voided)
+        created = rig.emu.mutate.create("Customer", {"DisplayName": f"Webhook {fmt} Co"})
+        rig.emu.mutate.merge("Customer", merged_away, survivor)
+        rig.deliver()
+        assert rig.inbox_count() == 5
+        cdc_calls = rig.emu.counters().get("cdc", 0)
+        rig.sync()
+        invoices, customers = rig.table("invoices"), rig.table("customers")
+    assert invoices[updated]["PrivateNote"] == f"changed via {fmt} webhook"
+    assert invoices[deleted]["_sdc_deleted_at"] is not None
+    assert (invoices[voided]["TotalAmt"], invoices[voided]["PrivateNote"]) == (0, "Voided")
+    assert customers[created["Id"]]["DisplayName"] == f"Webhook {fmt} Co"
+    assert customers[merged_away]["_sdc_deleted_at"] is not None
+    assert customers[survivor]["_sdc_deleted_at"] is None
+    assert rig.emu.counters().get("cdc", 0) == cdc_calls
+
+
+def test_crash_between_inbox_and_target_commit_replays_without_loss(tmp_path: Path) -> None:
+    with webhook_rig(tmp_path) as rig:
+        rig.sync()
+        rig.webhooks()
+        ids = _ids(rig, "Invoice", 5)
+        for invoice_id in ids:
+            rig.emu.mutate.update("Invoice", invoice_id, {"PrivateNote": "after the crash"})
+        rig.deliver()
+        state_before = rig.state()
+        crashed = rig.sync(crash_after_records=2)
+        # The tap read the inbox and the target got records, but it died before committing.
+        assert crashed.state is None
+        assert rig.state() == state_before
+        assert all(rig.table("invoices")[i]["PrivateNote"] != "after the crash" for i in ids)
+        rig.sync()
+        _matches_store(rig, ids)
+        assert rig.state() != state_before
+
+
+def test_half_the_webhooks_dropped_converges_after_next_cdc_poll(tmp_path: Path) -> None:
+    with webhook_rig(tmp_path) as rig:
+        rig.sync()
+        rig.webhooks(drop_rate=0.5)
+        ids = _ids(rig, "Invoice", 20)
+        for invoice_id in ids:
+            rig.emu.mutate.update("Invoice", invoice_id, {"PrivateNote": "webhook may be dropped"})
+        rig.deliver()
+        dropped = len(rig.emu.webhooks.dropped)
+        assert 0 < dropped < 20
+        assert rig.inbox_count() == 20 - dropped
+        rig.sync()
+        landed = [i for i in ids if rig.table("invoices")[i]["PrivateNote"] == "webhook may be dropped"]
+        assert len(landed) == 20 - dropped
+        rig.configure(cdc_interval=0)
+        rig.sync()
+        assert rig.emu.counters().get("cdc", 0) >= 1
+        _matches_store(rig, ids)
+        rig.configure(cdc_interval=NO_CDC)
+
+
+def test_duplicated_and_reordered_deliveries_converge(tmp_path: Path) -> None:
+    with webhook_rig(tmp_path) as rig:
+        rig.sync()
+        rig.webhooks("legacy", duplicate_rate=1.0, reorder=True)
+        ids = _ids(rig, "Invoice", 6)
+        for version in range(3):
+            for invoice_id in ids:
+                rig.emu.mutate.update("Invoice", invoice_id, {"PrivateNote": f"version {version}"})
+        gone = _ids(rig, "Invoice", 1, skip=6)[0]
+        rig.emu.mutate.update("Invoice", gone, {"PrivateNote": "about to go"})
+        rig.emu.mutate.delete("Invoice", gone)
+        rig.deliver()
+        deliveries = rig.emu.webhook_deliveries()
+        sent = sum(len(d.event_ids) for d in deliveries)
+        assert sent > 3 * 6 + 2
+        assert rig.inbox_count() == 3 * 6 + 2
+        rig.sync()
+        _matches_store(rig, ids)
+        assert rig.table("invoices")[gone]["_sdc_deleted_at"] is not None
+        rig.sync()  # a repeated run changes nothing
+        _matches_store(rig, ids)
+
+
+def test_receiver_restart_loses_nothing_thanks_to_intuit_retries(tmp_path: Path) -> None:
+    port = free_port()
+    with webhook_rig(tmp_path) as rig:
+        rig.sync()
+        settings = make_settings(tmp_path / "inbox.sqlite", realm_id=rig.emu.realm_id)
+        with running_receiver(settings, port=port) as url:
+            rig.emu.configure_webhooks(f"{url}/webhooks", settings.verifier_token)
+            first, second = _ids(rig, "Invoice", 2)
+            rig.emu.mutate.update("Invoice", first, {"PrivateNote": "before the restart"})
+            rig.deliver()
+        rig.emu.mutate.update("Invoice", second, {"PrivateNote": "while the receiver was down"})
+        _wait_for(lambda: any(d.status is None for d in rig.emu.webhook_deliveries()))
+        with running_receiver(settings, port=port):
+            rig.emu.clock.advance(10)  # Intuit's first retry comes 10 s later
+            rig.deliver()
+            rig.sync()
+        _matches_store(rig, [first, second])
+
+
+def test_trigger_lands_a_change_without_a_scheduled_run(tmp_path: Path) -> None:
+    with webhook_rig(tmp_path) as rig:
+        rig.sync()
+        pipeline = Path(__file__).with_name("pipeline.py")
+        trigger = Trigger([sys.executable, str(pipeline), str(tmp_path)], debounce_seconds=0.2)
+        settings = make_settings(tmp_path / "inbox.sqlite", realm_id=rig.emu.realm_id)
+        with running_receiver(settings, trigger=trigger) as url:
+            rig.emu.configure_webhooks(f"{url}/webhooks", settings.verifier_token, fmt="cloudevents")
+            (invoice_id,) = _ids(rig, "Invoice", 1)
+            rig.emu.mutate.update("Invoice", invoice_id, {"PrivateNote": "landed by the trigger"})
+            _wait_for(lambda: trigger.runs >= 1 and _note(rig, invoice_id) == "landed by the trigger", 120)
+            health = httpx.get(f"{url}/health").json()
+        assert health["trigger"]["failures"] == 0
+
+
+def _note(rig: Rig, invoice_id: str) -> Any:
+    try:
+        return rig.table("invoices")[invoice_id]["PrivateNote"]
+    except Exception:  # the table is being rewritten by the triggered run
+        return None
+
+
+def _wait_for(condition: Any, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached"
+        time.sleep(0.05)

@@ -14,10 +14,10 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -50,16 +50,6 @@ def limit_bound(pages: int, latency: float, concurrent: int = 10, per_minute: in
     return max(by_concurrency, full_windows * 60.0 + latency)
 
 
-def peak_rss_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
 def run_tap(config: dict[str, Any], workdir: Path) -> dict[str, float]:
     (workdir / "config.json").write_text(json.dumps(config))
     (workdir / "catalog.json").write_text(json.dumps(catalog_for(None)))
@@ -68,15 +58,6 @@ def run_tap(config: dict[str, Any], workdir: Path) -> dict[str, float]:
         [TAP, "--config", str(workdir / "config.json"), "--catalog", str(workdir / "catalog.json")],
         stdout=subprocess.PIPE, stderr=open(workdir / "tap.log", "wb"),  # noqa: SIM115
     )
-    rss = [0.0]
-
-    def watch() -> None:
-        while proc.poll() is None:
-            rss[0] = max(rss[0], peak_rss_mb(proc.pid))
-            time.sleep(0.2)
-
-    watcher = threading.Thread(target=watch, daemon=True)
-    watcher.start()
     records, tail = 0, b""
     assert proc.stdout is not None
     while chunk := proc.stdout.read(1 << 20):
@@ -85,12 +66,13 @@ def run_tap(config: dict[str, Any], workdir: Path) -> dict[str, float]:
         tail = data[-len(RECORD_TAG) :]
         records -= tail.count(RECORD_TAG)
     records += tail.count(RECORD_TAG)
-    proc.wait()
-    watcher.join()
+    _, status, usage = os.wait4(proc.pid, 0)  # the child's own CPU time and peak RSS
+    proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - started
     if proc.returncode != 0:
         raise SystemExit(f"tap failed (rc {proc.returncode}); see {workdir / 'tap.log'}")
-    return {"records": records, "wall": wall, "rss_mb": rss[0]}
+    return {"records": records, "wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
+            "rss_mb": usage.ru_maxrss / 1024}
 
 
 def scenario(records: int, latency_ms: float, throttle: bool, workdir: Path) -> dict[str, float]:
@@ -110,7 +92,8 @@ def scenario(records: int, latency_ms: float, throttle: bool, workdir: Path) -> 
 def show(title: str, r: dict[str, float]) -> None:
     print(f"{title}: {int(r['records'])} records of {int(r['company'])} in {r['wall']:.1f} s "
           f"= {r['records'] / r['wall']:,.0f} records/s; API calls {int(r['api_calls'])} "
-          f"(429s {int(r['throttled'])}); tap peak RSS {r['rss_mb']:.0f} MB")
+          f"(429s {int(r['throttled'])}); tap CPU {r['cpu']:.1f} s = {r['records'] / r['cpu']:,.0f} "
+          f"records per CPU-second; tap peak RSS {r['rss_mb']:.0f} MB")
 
 
 def main() -> None:

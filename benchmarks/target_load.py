@@ -24,53 +24,111 @@ import simplejson
 
 ROOT = Path(__file__).resolve().parents[1]
 MONEY = {"type": ["number", "null"], "x-sql-datatype": "decimal(38,9)"}
-REF = {"type": ["object", "null"], "properties": {"value": {"type": ["string", "null"]},
-                                                  "name": {"type": ["string", "null"]}}}
-SCHEMA = {"type": "object", "properties": {
-    "realm_id": {"type": "string"}, "Id": {"type": "string"}, "SyncToken": {"type": ["string", "null"]},
-    "LastUpdatedTime": {"type": ["string", "null"], "format": "date-time"},
-    "TxnDate": {"type": ["string", "null"], "format": "date"}, "DocNumber": {"type": ["string", "null"]},
-    "TotalAmt": MONEY, "Balance": MONEY, "CustomerRef": REF, "CurrencyRef": REF,
-    "MetaData": {"type": ["object", "null"], "properties": {
-        "CreateTime": {"type": ["string", "null"], "format": "date-time"},
-        "LastUpdatedTime": {"type": ["string", "null"], "format": "date-time"}}},
-    "Line": {"type": ["array", "null"], "items": {"type": "object", "properties": {
-        "Id": {"type": ["string", "null"]}, "LineNum": {"type": ["integer", "null"]}, "Amount": MONEY,
-        "DetailType": {"type": ["string", "null"]}, "Description": {"type": ["string", "null"]},
-        "SalesItemLineDetail": {"type": ["object", "null"], "properties": {
-            "ItemRef": REF, "Qty": MONEY, "UnitPrice": MONEY}}}}},
-    "CustomField": {"type": ["array", "null"]},
-    "_sdc_deleted_at": {"type": ["string", "null"], "format": "date-time"},
-}}
+REF = {
+    "type": ["object", "null"],
+    "properties": {"value": {"type": ["string", "null"]}, "name": {"type": ["string", "null"]}},
+}
+SCHEMA = {
+    "type": "object",
+    "properties": {
+        "realm_id": {"type": "string"},
+        "Id": {"type": "string"},
+        "SyncToken": {"type": ["string", "null"]},
+        "LastUpdatedTime": {"type": ["string", "null"], "format": "date-time"},
+        "TxnDate": {"type": ["string", "null"], "format": "date"},
+        "DocNumber": {"type": ["string", "null"]},
+        "TotalAmt": MONEY,
+        "Balance": MONEY,
+        "CustomerRef": REF,
+        "CurrencyRef": REF,
+        "MetaData": {
+            "type": ["object", "null"],
+            "properties": {
+                "CreateTime": {"type": ["string", "null"], "format": "date-time"},
+                "LastUpdatedTime": {"type": ["string", "null"], "format": "date-time"},
+            },
+        },
+        "Line": {
+            "type": ["array", "null"],
+            "items": {
+                "type": "object",
+                "properties": {
+                    "Id": {"type": ["string", "null"]},
+                    "LineNum": {"type": ["integer", "null"]},
+                    "Amount": MONEY,
+                    "DetailType": {"type": ["string", "null"]},
+                    "Description": {"type": ["string", "null"]},
+                    "SalesItemLineDetail": {
+                        "type": ["object", "null"],
+                        "properties": {"ItemRef": REF, "Qty": MONEY, "UnitPrice": MONEY},
+                    },
+                },
+            },
+        },
+        "CustomField": {"type": ["array", "null"]},
+        "_sdc_deleted_at": {"type": ["string", "null"], "format": "date-time"},
+    },
+}
 
 
 def invoice(i: int, rng: random.Random) -> dict[str, Any]:
     lines = []
     for n in range(1, 4):
         qty, price = Decimal(rng.randint(1, 20)), Decimal(rng.randint(100, 99999)) / 100
-        lines.append({"Id": str(n), "LineNum": n, "Amount": qty * price, "DetailType": "SalesItemLineDetail",
-                      "Description": f"Consulting hours {n}", "SalesItemLineDetail": {
-                          "ItemRef": {"value": str(rng.randint(1, 40)), "name": "Services"},
-                          "Qty": qty, "UnitPrice": price}})
+        lines.append(
+            {
+                "Id": str(n),
+                "LineNum": n,
+                "Amount": qty * price,
+                "DetailType": "SalesItemLineDetail",
+                "Description": f"Consulting hours {n}",
+                "SalesItemLineDetail": {
+                    "ItemRef": {"value": str(rng.randint(1, 40)), "name": "Services"},
+                    "Qty": qty,
+                    "UnitPrice": price,
+                },
+            }
+        )
     total = sum((ln["Amount"] for ln in lines), Decimal(0))
     stamp = f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}T{i % 24:02d}:15:00-08:00"
-    return {"realm_id": "9341453050298741", "Id": str(i), "SyncToken": str(i % 5), "LastUpdatedTime": stamp,
-            "TxnDate": stamp[:10], "DocNumber": f"INV-{i:07d}", "TotalAmt": total, "Balance": total / 2,
-            "CustomerRef": {"value": str(i % 500), "name": f"Customer {i % 500}"},
-            "CurrencyRef": {"value": "USD", "name": "United States Dollar"},
-            "MetaData": {"CreateTime": stamp, "LastUpdatedTime": stamp}, "Line": lines,
-            "CustomField": [{"DefinitionId": "1", "Name": "PO", "Type": "StringType", "StringValue": f"PO{i}"}]}
+    return {
+        "realm_id": "9341453050298741",
+        "Id": str(i),
+        "SyncToken": str(i % 5),
+        "LastUpdatedTime": stamp,
+        "TxnDate": stamp[:10],
+        "DocNumber": f"INV-{i:07d}",
+        "TotalAmt": total,
+        "Balance": total / 2,
+        "CustomerRef": {"value": str(i % 500), "name": f"Customer {i % 500}"},
+        "CurrencyRef": {"value": "USD", "name": "United States Dollar"},
+        "MetaData": {"CreateTime": stamp, "LastUpdatedTime": stamp},
+        "Line": lines,
+        "CustomField": [{"DefinitionId": "1", "Name": "PO", "Type": "StringType", "StringValue": f"PO{i}"}],
+    }
 
 
 def write_input(path: Path, records: int) -> None:
     rng = random.Random(7)
     with path.open("w") as out:
-        out.write(json.dumps({"type": "SCHEMA", "stream": "invoices", "schema": SCHEMA,
-                              "key_properties": ["realm_id", "Id"], "bookmark_properties": ["LastUpdatedTime"]}))
+        out.write(
+            json.dumps(
+                {
+                    "type": "SCHEMA",
+                    "stream": "invoices",
+                    "schema": SCHEMA,
+                    "key_properties": ["realm_id", "Id"],
+                    "bookmark_properties": ["LastUpdatedTime"],
+                }
+            )
+        )
         out.write("\n")
         for i in range(records):
-            out.write(simplejson.dumps({"type": "RECORD", "stream": "invoices", "record": invoice(i, rng)},
-                                       use_decimal=True))
+            out.write(
+                simplejson.dumps(
+                    {"type": "RECORD", "stream": "invoices", "record": invoice(i, rng)}, use_decimal=True
+                )
+            )
             out.write("\n")
         out.write('{"type": "STATE", "value": {"bookmarks": {"invoices": {"replication_key_value": "x"}}}}\n')
 
@@ -108,8 +166,9 @@ def child(kind: str, input_path: str, workdir: str, config: dict[str, Any]) -> N
     else:
         from target_databricks.target import TargetDatabricks
 
-        target = TargetDatabricks(config={"delta_root": f"{workdir}/delta", "quarantine_path": f"{workdir}/q",
-                                          **config})
+        target = TargetDatabricks(
+            config={"delta_root": f"{workdir}/delta", "quarantine_path": f"{workdir}/q", **config}
+        )
     started = time.perf_counter()
     with open(input_path) as source, contextlib.redirect_stdout(io.StringIO()):
         target.listen(source)
@@ -122,7 +181,11 @@ def run_child(kind: str, input_path: Path, config: dict[str, Any]) -> dict[str, 
     with tempfile.TemporaryDirectory() as workdir:
         out = subprocess.run(
             [sys.executable, __file__, "--child", kind, str(input_path), workdir, json.dumps(config)],
-            check=True, capture_output=True, text=True, cwd=ROOT)
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -131,8 +194,13 @@ def measure(kind: str, input_path: Path, records: int, dbx: Any = None) -> dict[
     before = 0
     if kind == "databricks":
         kwargs = dbx.connect_kwargs()
-        config = {"engine": "databricks", "server_hostname": kwargs.pop("server_hostname"),
-                  "http_path": kwargs.pop("http_path"), "access_token": dbx.token, "connection_options": kwargs}
+        config = {
+            "engine": "databricks",
+            "server_hostname": kwargs.pop("server_hostname"),
+            "http_path": kwargs.pop("http_path"),
+            "access_token": dbx.token,
+            "connection_options": kwargs,
+        }
         before = dbx.counters().get("statements", 0)
     figures = run_child(kind, input_path, config)
     figures["rows_per_s"] = records / figures["seconds"]
@@ -143,7 +211,9 @@ def measure(kind: str, input_path: Path, records: int, dbx: Any = None) -> dict[
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--records", type=int, default=200_000)
-    parser.add_argument("--sizes", default="", help="extra smaller sizes (comma separated) to show RSS is flat")
+    parser.add_argument(
+        "--sizes", default="", help="extra smaller sizes (comma separated) to show RSS is flat"
+    )
     parser.add_argument("--engines", default="delta,databricks")
     args = parser.parse_args()
     sizes = sorted({args.records, *(int(s) for s in args.sizes.split(",") if s)})
@@ -161,8 +231,11 @@ def main() -> None:
                     if dbx is not None:
                         dbx.stop()
                 statements = "-" if f["statements"] is None else str(f["statements"])
-                print(f"{kind:<20}{size:>10}{f['seconds']:>10.2f}{f['rows_per_s']:>10.0f}{f['rss_mb']:>13.0f}"
-                      f"{statements:>12}", flush=True)
+                print(
+                    f"{kind:<20}{size:>10}{f['seconds']:>10.2f}{f['rows_per_s']:>10.0f}{f['rss_mb']:>13.0f}"
+                    f"{statements:>12}",
+                    flush=True,
+                )
 
 
 def _emulator() -> Any:

@@ -77,6 +77,11 @@ BY_STREAM: dict[str, Entity] = {e.stream_name: e for e in ENTITIES}
 
 
 @cache
+def _inlined_text(stream_name: str) -> str:
+    return json.dumps(_inline(_fragment(f"{stream_name}.json")))
+
+
+@cache
 def _fragment(relative: str) -> dict[str, Any]:
     data: dict[str, Any] = json.loads((SCHEMA_DIR / relative).read_text(encoding="utf-8"))
     return data
@@ -95,5 +100,5 @@ def _inline(node: Any) -> Any:
 
 def load_schema(entity: Entity) -> dict[str, Any]:
     """The stream's JSON schema with shared fragments inlined (a fresh copy each call)."""
-    schema: dict[str, Any] = _inline(_fragment(f"{entity.stream_name}.json"))
+    schema: dict[str, Any] = json.loads(_inlined_text(entity.stream_name))
     return schema

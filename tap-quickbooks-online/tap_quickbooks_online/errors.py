@@ -97,7 +97,8 @@ def fault_from_json(payload: Any) -> Fault | None:
     """The first error of a Fault object in a decoded JSON body (either key casing), else None."""
     if not isinstance(payload, dict):
         return None
-    fault = _lower_keys(payload).get("fault")
+    raw = payload.get("Fault", payload.get("fault"))
+    fault = _lower_keys(raw) if raw is not None else None
     if not isinstance(fault, dict):
         return None
     errors = fault.get("error") or [{}]

@@ -149,7 +149,8 @@ def fan_in(
     producers: list[Callable[[threading.Event], Iterator[list[Row]]]], workers: int
 ) -> Iterator[list[Row]]:
     """Run page producers on a thread pool and yield their pages as they arrive (bounded buffer)."""
-    out: queue.Queue[Any] = queue.Queue(maxsize=workers * 2)
+    # Small on purpose: the consumer is the bottleneck, and each waiting page is ~1000 records of memory.
+    out: queue.Queue[Any] = queue.Queue(maxsize=2)
     stop = threading.Event()
 
     def put(item: Any) -> None:

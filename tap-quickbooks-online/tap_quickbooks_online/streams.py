@@ -8,12 +8,16 @@ server's time at the start of a read minus `settle_seconds`, not the newest row 
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
+from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
 
+import singer_sdk.singerlib as singer
 from singer_sdk import Stream
+from singer_sdk.helpers._util import utc_now
 from singer_sdk.helpers.conform import TypeConformanceLevel
 
 from . import query as q
@@ -46,6 +50,12 @@ def deleted_record(row_id: str, occurred_at: str) -> Row:
     return {"Id": row_id, "status": "Deleted", "domain": "QBO", "MetaData": {"LastUpdatedTime": occurred_at}}
 
 
+@cache
+def _warn_unknown(stream: str, fields: tuple[str, ...], logger: logging.Logger) -> None:
+    logger.warning("%s: QBO sent fields the schema lacks, dropped: %s. Regenerate the schemas "
+                   "(tools/gen_schemas.py) or report it.", stream, ", ".join(fields))
+
+
 class Progress:
     """Per-stream counts and rate, logged at most every PROGRESS_EVERY_SECONDS."""
 
@@ -74,13 +84,42 @@ class QBOStream(Stream):
     primary_keys = ("realm_id", "Id")
     replication_key = REPLICATION_KEY
     is_sorted = False
-    # Records are built from QBO JSON already; only top-level keys are checked against the schema.
-    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.ROOT_ONLY
+    # Records are QBO JSON already (str, bool, int, Decimal): nothing to conform. Top-level keys are
+    # still checked against the schema in _generate_record_messages, loudly.
+    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
 
     def __init__(self, tap: TapQuickBooksOnline, entity: Entity) -> None:
         self.entity = entity
         super().__init__(tap, schema=load_schema(entity), name=entity.stream_name)
         self._qbo_tap = tap
+
+    @cached_property
+    def _known_fields(self) -> frozenset[str]:
+        return frozenset(self.schema["properties"])
+
+    @cached_property
+    def _every_field_selected(self) -> bool:
+        return all(self.mask.values())
+
+    def _generate_record_messages(self, record: Row) -> Iterator[singer.RecordMessage]:
+        """singer-sdk's version minus a per-record walk of the selection mask when nothing is deselected.
+
+        A top-level field missing from the schema is dropped with a warning naming it (never silently).
+        """
+        if not self._every_field_selected:
+            yield from super()._generate_record_messages(record)
+            return
+        unknown = record.keys() - self._known_fields
+        if unknown:
+            _warn_unknown(self.name, tuple(sorted(unknown)), self.logger)
+            for key in unknown:
+                del record[key]
+        now = utc_now()
+        for stream_map in self.stream_maps:
+            mapped = stream_map.transform(record)
+            if mapped is not None:
+                yield singer.RecordMessage(stream=stream_map.stream_alias, record=mapped,
+                                           version=self._stream_version, time_extracted=now)
 
     # singer-sdk would advance the bookmark to the max record value; this stream sets it itself.
     def _increment_stream_state(self, latest_record: Row, *, context: Context | None = None) -> None:

@@ -6,12 +6,12 @@ from typing import Any
 
 from singer_sdk import Tap
 from singer_sdk import typing as th
-from singer_sdk.contrib.msgspec import MsgSpecWriter
 
 from .entities import ENTITIES
 from .run import RunContext
 from .streams import QBOStream
 from .token_store import KEY_ENV
+from .writer import BufferedMsgSpecWriter
 
 S, INT, N = th.StringType, th.IntegerType, th.NumberType
 
@@ -157,7 +157,7 @@ class TapQuickBooksOnline(Tap):
 
     name = "tap-quickbooks-online"
     config_jsonschema = CONFIG_SCHEMA
-    message_writer_class = MsgSpecWriter
+    message_writer_class = BufferedMsgSpecWriter
     _run: RunContext | None = None
 
     def discover_streams(self) -> list[QBOStream]:

@@ -33,6 +33,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from tap_quickbooks_online.inbox import Inbox, MalformedPayload, parse_payload
+from tap_quickbooks_online.tap import CONFIG_SCHEMA
 from tap_quickbooks_online.trigger import Trigger
 
 logger = logging.getLogger(__name__)
@@ -45,17 +46,21 @@ ENV_PREFIX = "TAP_QUICKBOOKS_ONLINE_"
 
 @dataclass(frozen=True)
 class WebhookSettings:
-    """The receiver's slice of the tap config; ``from_config`` validates and converts it."""
+    """The receiver's slice of the tap config; ``from_config`` validates, converts and fills defaults.
+
+    Defaults come from the tap's ``config_jsonschema`` (the one place settings are declared).
+    ``retention_days = 0`` keeps events forever.
+    """
 
     verifier_token: str = field(repr=False)
     inbox_path: Path
-    realm_id: str | None = None
-    host: str = "127.0.0.1"
-    port: int = 8080
-    max_body_bytes: int = 1_048_576
-    retention_days: int = 30
-    trigger_command: str | None = None
-    trigger_debounce_seconds: float = 10.0
+    realm_id: str | None
+    host: str
+    port: int
+    max_body_bytes: int
+    retention_days: int
+    trigger_command: str | None
+    trigger_debounce_seconds: float
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> WebhookSettings:
@@ -63,10 +68,16 @@ class WebhookSettings:
             raise ValueError("webhook_verifier_token is required to verify intuit-signature")
         if not config.get("webhook_inbox_path"):
             raise ValueError("webhook_inbox_path is required (the tap drains the same inbox)")
-        values: dict[str, Any] = {"verifier_token": str(config["webhook_verifier_token"])}
+        values: dict[str, Any] = {
+            "verifier_token": str(config["webhook_verifier_token"]),
+            "trigger_command": None,
+        }
+        defaults = {k: v["default"] for k, v in CONFIG_SCHEMA["properties"].items() if "default" in v}
         for name, convert in _SETTINGS.items():
-            if config.get(f"webhook_{name}") not in (None, ""):
-                values[name] = _convert(f"webhook_{name}", config[f"webhook_{name}"], convert)
+            value = config.get(f"webhook_{name}")
+            value = defaults.get(f"webhook_{name}") if value in (None, "") else value
+            if value is not None:
+                values[name] = _convert(f"webhook_{name}", value, convert)
         values["realm_id"] = str(config["realm_id"]) if config.get("realm_id") else None
         settings = cls(**values)
         if not 0 <= settings.port <= 65535 or settings.max_body_bytes < 1 or settings.retention_days < 0:
@@ -184,13 +195,17 @@ class Receiver:
             body["trigger"] = {"runs": trigger.runs, "failures": trigger.failures}
         return JSONResponse(body)
 
-    async def purge_periodically(self) -> None:
-        while True:
-            days = self.settings.retention_days
+    async def purge(self) -> None:
+        days = self.settings.retention_days
+        if days:
             purged = await anyio.to_thread.run_sync(self.inbox.purge_older_than, days)
             if purged:
                 logger.info("Purged %d webhook events older than %d days", purged, days)
+
+    async def purge_periodically(self) -> None:
+        while self.settings.retention_days:
             await asyncio.sleep(_PURGE_INTERVAL_SECONDS)
+            await self.purge()
 
 
 def create_app(
@@ -204,6 +219,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await receiver.purge()
         purger = asyncio.create_task(receiver.purge_periodically())
         if trigger is not None:
             trigger.start()

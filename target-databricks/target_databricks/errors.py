@@ -24,7 +24,7 @@ TRANSIENT_MARKERS = (
 )
 
 # Tuning for the retry loop; tests shrink these so that retries take milliseconds.
-RETRY_SETTINGS = {"max_tries": 6, "base_seconds": 0.5, "max_seconds": 30.0}
+RETRY_SETTINGS: dict[str, float] = {"max_tries": 6, "base_seconds": 0.5, "max_seconds": 30.0}
 
 
 class AuthenticationError(PermissionError):
@@ -85,13 +85,13 @@ def retry_transient(func: F) -> F:
         backoff.expo,
         Exception,
         giveup=lambda exc: classify(exc) is not ErrorKind.TRANSIENT,
-        max_tries=lambda: RETRY_SETTINGS["max_tries"],
+        max_tries=lambda: int(RETRY_SETTINGS["max_tries"]),
         jitter=backoff.full_jitter,
         factor=lambda: RETRY_SETTINGS["base_seconds"],
         max_value=lambda: RETRY_SETTINGS["max_seconds"],
         raise_on_giveup=True,
     )(func)
-    return decorated  # type: ignore[no-any-return]
+    return decorated
 
 
 def describe(exc: BaseException, secrets: tuple[str, ...] = ()) -> str:

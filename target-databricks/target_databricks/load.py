@@ -111,15 +111,23 @@ class Loader:
         kind = ErrorKind.TERMINAL if isinstance(exc, BatchRejected) else classify(exc)
         reason = describe(exc, self.secrets)
         if kind is not ErrorKind.TERMINAL:
-            raise LoadFailed(f"{batch.stream}: writing {batch.table} failed ({kind.value}): {reason}") from exc
+            raise LoadFailed(
+                f"{batch.stream}: writing {batch.table} failed ({kind.value}): {reason}"
+            ) from exc
         self.forget(batch.table)
         if replay is None:
-            replay = self.quarantine.put(batch.batch_id, batch.stream, batch.table, batch.plan, batch.data, reason)
+            replay = self.quarantine.put(
+                batch.batch_id, batch.stream, batch.table, batch.plan, batch.data, reason
+            )
         else:
             self.quarantine.still_failing(replay, reason)
         self.logger.error(
             "Quarantined %d rows of stream %r for table %s at %s: %s",
-            batch.data.num_rows, batch.stream, batch.table, replay.data_file, reason,
+            batch.data.num_rows,
+            batch.stream,
+            batch.table,
+            replay.data_file,
+            reason,
         )
         row = self._row(batch, started, status=audit.STATUS_QUARANTINED)
         row.rejected, row.error = batch.data.num_rows, reason
@@ -130,17 +138,24 @@ class Loader:
         """Retry quarantined batches, oldest first, before any new data is written."""
         rows = []
         for entry in self.quarantine.pending():
-            self.logger.info("Replaying quarantined batch %s (%d rows) into %s", entry.batch_id, entry.rows,
-                             entry.table)
-            batch = Batch(entry.batch_id, entry.stream, entry.table, self.quarantine.load(entry), entry.plan,
-                          entry.rows)
+            self.logger.info(
+                "Replaying quarantined batch %s (%d rows) into %s", entry.batch_id, entry.rows, entry.table
+            )
+            batch = Batch(
+                entry.batch_id, entry.stream, entry.table, self.quarantine.load(entry), entry.plan, entry.rows
+            )
             rows.append(self.load(batch, replay=entry))
         return rows
 
     def _row(self, batch: Batch, started: float, status: str) -> audit.AuditRow:
         return audit.AuditRow(
-            run_id=self.run_id, stream=batch.stream, table_name=str(batch.table), rows_in=batch.rows_in,
-            duration_seconds=round(time.monotonic() - started, 6), status=status, batch_id=batch.batch_id,
+            run_id=self.run_id,
+            stream=batch.stream,
+            table_name=str(batch.table),
+            rows_in=batch.rows_in,
+            duration_seconds=round(time.monotonic() - started, 6),
+            status=status,
+            batch_id=batch.batch_id,
             engine=self.engine.name,
         )
 
@@ -148,8 +163,9 @@ class Loader:
         try:
             self.engine.append_audit(self.audit_table, audit.to_table([row]))
         except Exception as exc:
-            raise LoadFailed(f"writing the audit row to {self.audit_table} failed: {describe(exc, self.secrets)}") \
-                from exc
+            raise LoadFailed(
+                f"writing the audit row to {self.audit_table} failed: {describe(exc, self.secrets)}"
+            ) from exc
 
 
 def _described(schema: pa.Schema) -> dict[str, str]:

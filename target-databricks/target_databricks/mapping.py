@@ -111,7 +111,9 @@ def check_batch(
             else:
                 verdict.add.append(fld)
         elif not compatible(table[name], sql_type):
-            verdict.problems.append(f"column {fld.name!r} is {table[name]} in the table, batch has {sql_type}")
+            verdict.problems.append(
+                f"column {fld.name!r} is {table[name]} in the table, batch has {sql_type}"
+            )
     for name, wanted in mapping.required.items():
         have = table.get(name.lower()) or (incoming[name.lower()][1] if name.lower() in incoming else None)
         if have is None:

@@ -39,11 +39,13 @@ class QuarantinedBatch:
     @classmethod
     def from_manifest(cls, raw: dict[str, Any]) -> QuarantinedBatch:
         plan = raw["plan"]
-        return cls(**{
-            **raw,
-            "table": TableRef(**raw["table"]),
-            "plan": WritePlan(method=plan["method"], merge=MergeSpec(**plan["merge"])),
-        })
+        return cls(
+            **{
+                **raw,
+                "table": TableRef(**raw["table"]),
+                "plan": WritePlan(method=plan["method"], merge=MergeSpec(**plan["merge"])),
+            }
+        )
 
 
 class Quarantine:
@@ -61,7 +63,9 @@ class Quarantine:
         created = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
         data_file = folder / f"{created}-{batch_id}.parquet"
         _atomic(data_file, lambda tmp: pq.write_table(data, tmp))
-        entry = QuarantinedBatch(batch_id, stream, table, plan, reason, data.num_rows, created, 0, str(data_file))
+        entry = QuarantinedBatch(
+            batch_id, stream, table, plan, reason, data.num_rows, created, 0, str(data_file)
+        )
         self._save(entry)
         return entry
 

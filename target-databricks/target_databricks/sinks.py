@@ -58,8 +58,9 @@ class FastValidator(BaseJSONSchemaValidator):
 class DatabricksSink(BatchSink):
     MAX_SIZE_DEFAULT = DEFAULT_MAX_ROWS
 
-    def __init__(self, target: TargetDatabricks, stream_name: str, schema: dict,
-                 key_properties: list[str] | None) -> None:
+    def __init__(
+        self, target: TargetDatabricks, stream_name: str, schema: dict, key_properties: list[str] | None
+    ) -> None:
         super().__init__(target, stream_name, schema, key_properties)
         self.loader = target.loader
         self.types = StreamTypes.from_json_schema(self.schema)
@@ -68,7 +69,6 @@ class DatabricksSink(BatchSink):
         self.keys = [column_name(k) for k in self.key_properties]
         self.merge_spec = self._merge_spec(target.bookmarks.get(stream_name, target.current_bookmarks))
         self._sequence = 0
-        self._batch_started: float | None = None
         self._active_version: int | None = None
 
     def _merge_spec(self, bookmarks: list[str]) -> MergeSpec:
@@ -82,8 +82,11 @@ class DatabricksSink(BatchSink):
         if missing:
             raise ValueError(f"version_columns for stream {self.stream_name!r} not in its schema: {missing}")
         versions = [column_name(c) for c in configured]
-        casts = {column_name(c): "BIGINT" for c in configured if c in INTEGER_TEXT_VERSIONS
-                 and "string" in str(properties[c].get("type"))}
+        casts = {
+            column_name(c): "BIGINT"
+            for c in configured
+            if c in INTEGER_TEXT_VERSIONS and "string" in str(properties[c].get("type"))
+        }
         return MergeSpec(self.keys, versions, casts, bool(self.config.get("hard_delete", False)))
 
     # The SDK drops `_sdc_*` fields unless add_record_metadata is set; deletes and ordering need three.
@@ -107,17 +110,7 @@ class DatabricksSink(BatchSink):
     def _parse_timestamps_in_record(self, record: dict, schema: dict, treatment: Any) -> None:
         """Date-times stay text here: Arrow parses the whole column to UTC in one vectorised pass."""
 
-    @property
-    def is_full(self) -> bool:
-        """Full by rows, or by age so that a slow trickle still lands within `max_flush_seconds`."""
-        max_age = self.config.get("max_flush_seconds")
-        too_old = bool(max_age) and self._batch_started is not None and (
-            time.monotonic() - self._batch_started >= float(max_age))
-        return super().is_full or too_old
-
     def process_record(self, record: dict, context: dict) -> None:
-        if self._batch_started is None:
-            self._batch_started = time.monotonic()
         # Microsecond arrival order, strictly increasing within and across runs: the version of last resort.
         self._sequence = max(self._sequence + 1, time.time_ns() // 1000)
         record[SEQUENCE_COLUMN] = self._sequence
@@ -127,7 +120,6 @@ class DatabricksSink(BatchSink):
 
     def process_batch(self, context: dict) -> None:
         records: list[dict] = context.get("records", [])
-        self._batch_started = None
         if not records:
             return
         # 1. Records → Arrow, typed from the JSON schema: exact decimals, UTC timestamps, STRUCT/ARRAY.
@@ -136,11 +128,16 @@ class DatabricksSink(BatchSink):
         data = newest_per_key(data, self.keys, list(self.merge_spec.versions), dict(self.merge_spec.casts))
         self.tally_duplicate_merged(len(records) - data.num_rows)
         # 3-5. Validate against the table mapping → write through the engine → audit row (or quarantine).
-        self.loader.load(Batch(
-            batch_id=context.get("batch_id") or str(uuid.uuid4()), stream=self.stream_name,
-            table=self.table, data=data, plan=WritePlan(self._load_method(), self.merge_spec),
-            rows_in=len(records),
-        ))
+        self.loader.load(
+            Batch(
+                batch_id=context.get("batch_id") or str(uuid.uuid4()),
+                stream=self.stream_name,
+                table=self.table,
+                data=data,
+                plan=WritePlan(self._load_method(), self.merge_spec),
+                rows_in=len(records),
+            )
+        )
 
     def _load_method(self) -> Any:
         """`overwrite` replaces the table on the run's first flush; later flushes add to it."""
@@ -167,8 +164,9 @@ class DatabricksSink(BatchSink):
             return
         self.process_batch(self.start_drain())
         self.mark_drained()
-        self.loader.engine.retire_versions(self.table, self._active_version,
-                                           bool(self.config.get("hard_delete", False)))
+        self.loader.engine.retire_versions(
+            self.table, self._active_version, bool(self.config.get("hard_delete", False))
+        )
         self._active_version = None
 
     def clean_up(self) -> None:

@@ -101,12 +101,17 @@ def read_staged(path: str, columns: Sequence[str]) -> str:
 def newest_source(path: str, columns: Sequence[str], spec: MergeSpec) -> str:
     """The staged batch, one row per key: the newest version (the batch is deduped already; this guards)."""
     partition = ", ".join(quote(k) for k in spec.keys)
-    order = ", ".join(
-        (f"CAST({quote(v)} AS {spec.casts[v]})" if v in spec.casts else quote(v)) + " DESC NULLS LAST"
-        for v in spec.versions
-    ) or "1"
-    return (f"{read_staged(path, columns)} "
-            f"QUALIFY ROW_NUMBER() OVER (PARTITION BY {partition} ORDER BY {order}) = 1")
+    order = (
+        ", ".join(
+            (f"CAST({quote(v)} AS {spec.casts[v]})" if v in spec.casts else quote(v)) + " DESC NULLS LAST"
+            for v in spec.versions
+        )
+        or "1"
+    )
+    return (
+        f"{read_staged(path, columns)} "
+        f"QUALIFY ROW_NUMBER() OVER (PARTITION BY {partition} ORDER BY {order}) = 1"
+    )
 
 
 def merge(table: str, path: str, columns: Sequence[str], spec: MergeSpec) -> str:
@@ -119,13 +124,16 @@ def merge(table: str, path: str, columns: Sequence[str], spec: MergeSpec) -> str
     clauses = []
     if DELETED in columns:
         deleted = f"s.{quote(DELETED)} IS NOT NULL AND {guard}"
-        clauses.append(f"WHEN MATCHED AND {deleted} THEN " + (
-            "DELETE" if spec.hard_delete else f"UPDATE SET {soft_delete_assignments(spec)}"))
+        clauses.append(
+            f"WHEN MATCHED AND {deleted} THEN "
+            + ("DELETE" if spec.hard_delete else f"UPDATE SET {soft_delete_assignments(spec)}")
+        )
     clauses.append(f"WHEN MATCHED AND {guard} THEN UPDATE SET {assignments}")
     insert_if = f" AND s.{quote(DELETED)} IS NULL" if spec.hard_delete and DELETED in columns else ""
     clauses.append(f"WHEN NOT MATCHED{insert_if} THEN INSERT ({names}) VALUES ({values})")
-    return (f"MERGE INTO {table} AS t USING ({newest_source(path, columns, spec)}) AS s ON {on} "
-            + " ".join(clauses))
+    return f"MERGE INTO {table} AS t USING ({newest_source(path, columns, spec)}) AS s ON {on} " + " ".join(
+        clauses
+    )
 
 
 def soft_delete_updates(spec: MergeSpec, q: Quote = quote) -> list[tuple[str, str]]:
@@ -154,8 +162,10 @@ def retire_versions(table: str, version: int, hard_delete: bool) -> str:
     older = f"({quote(TABLE_VERSION)} < {int(version)} OR {quote(TABLE_VERSION)} IS NULL)"
     if hard_delete:
         return f"DELETE FROM {table} WHERE {older}"
-    return (f"UPDATE {table} SET {quote(DELETED)} = current_timestamp() "
-            f"WHERE {older} AND {quote(DELETED)} IS NULL")
+    return (
+        f"UPDATE {table} SET {quote(DELETED)} = current_timestamp() "
+        f"WHERE {older} AND {quote(DELETED)} IS NULL"
+    )
 
 
 def insert_rows(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:

@@ -23,48 +23,129 @@ def _setting(name: str, kind: Any, title: str, description: str, **extra: Any) -
 
 
 CONFIG = th.PropertiesList(
-    _setting("engine", th.StringType, "Engine", "Where tables live: `delta` (local path or object-store URI via "
-             "delta-rs) or `databricks` (a SQL warehouse). Default: `databricks` when server_hostname is set, "
-             "else `delta`.", allowed_values=["delta", "databricks"]),
-    _setting("delta_root", th.StringType, "Delta root", "Root of the delta engine's tables, laid out as "
-             "<root>/<catalog>/<schema>/<table>; a local path or an object-store URI.", default="output/delta"),
+    _setting(
+        "engine",
+        th.StringType,
+        "Engine",
+        "Where tables live: `delta` (local path or object-store URI via "
+        "delta-rs) or `databricks` (a SQL warehouse). Default: `databricks` when server_hostname is set, "
+        "else `delta`.",
+        allowed_values=["delta", "databricks"],
+    ),
+    _setting(
+        "delta_root",
+        th.StringType,
+        "Delta root",
+        "Root of the delta engine's tables, laid out as "
+        "<root>/<catalog>/<schema>/<table>; a local path or an object-store URI.",
+        default="output/delta",
+    ),
     _setting("catalog", th.StringType, "Catalog", "Unity Catalog catalog of the tables.", default="main"),
-    _setting("schema", th.StringType, "Schema", "Schema of the tables (and of the audit table).",
-             default="quickbooks"),
-    _setting("server_hostname", th.StringType, "Server hostname", "Databricks workspace host name, e.g. "
-             "adb-123.4.azuredatabricks.net."),
-    _setting("http_path", th.StringType, "HTTP path", "SQL warehouse HTTP path, e.g. /sql/1.0/warehouses/abc."),
-    _setting("access_token", th.StringType, "Access token", "Personal access token (or use client_id and "
-             "client_secret for OAuth M2M).", secret=True),
+    _setting(
+        "schema",
+        th.StringType,
+        "Schema",
+        "Schema of the tables (and of the audit table).",
+        default="quickbooks",
+    ),
+    _setting(
+        "server_hostname",
+        th.StringType,
+        "Server hostname",
+        "Databricks workspace host name, e.g. adb-123.4.azuredatabricks.net.",
+    ),
+    _setting(
+        "http_path", th.StringType, "HTTP path", "SQL warehouse HTTP path, e.g. /sql/1.0/warehouses/abc."
+    ),
+    _setting(
+        "access_token",
+        th.StringType,
+        "Access token",
+        "Personal access token (or use client_id and client_secret for OAuth M2M).",
+        secret=True,
+    ),
     _setting("client_id", th.StringType, "Client ID", "Service principal application id for OAuth M2M."),
-    _setting("client_secret", th.StringType, "Client secret", "Service principal OAuth secret for OAuth M2M.",
-             secret=True),
-    _setting("volume", th.StringType, "Staging volume", "Unity Catalog Volume (in catalog.schema) where "
-             "batches are staged as Parquet before the MERGE.", default="staging"),
-    _setting("connection_options", th.ObjectType(additional_properties=True), "Connection options",
-             "Extra keyword arguments passed verbatim to databricks.sql.connect (e.g. _connection_uri, "
-             "_tls_trusted_ca_file, enable_telemetry); meant for tests and private options."),
-    _setting("table_mapping", th.CustomType({"type": ["string", "object"]}), "Table mapping",
-             "Path to a YAML/JSON file, or an inline object: stream → {table, required_columns}."),
-    _setting("schema_evolution", th.StringType, "Schema evolution", "`evolve` adds new columns; `strict` "
-             "quarantines batches with columns the table lacks.", default="evolve",
-             allowed_values=["evolve", "strict"]),
-    _setting("version_columns", th.ObjectType(additional_properties=True), "Version columns",
-             "Stream → ordered list of columns deciding which version of a row is newer. Default: the "
-             "replication key, then SyncToken (as an integer) when present; _sdc_sequence when no "
-             "replication key."),
-    _setting("quarantine_path", th.StringType, "Quarantine path", "Local folder for batches that could not "
-             "be written (Parquet + manifest), replayed at the start of the next run.",
-             default="output/quarantine"),
-    _setting("audit_table", th.StringType, "Audit table", "Table in the target schema receiving one row per "
-             "flush.", default="_audit"),
-    _setting("max_flush_seconds", th.NumberType, "Max flush seconds", "Flush a stream's buffer once its "
-             "oldest record is this many seconds old (rows are bounded by batch_size_rows)."),
-    _setting("load_method", th.StringType, "Load method", "`upsert` (version-guarded MERGE), `append-only`, "
-             "or `overwrite` (atomic replace on the first flush of a run). Streams without keys append.",
-             default="upsert", allowed_values=["upsert", "append-only", "overwrite"]),
-    _setting("hard_delete", th.BooleanType, "Hard delete", "Delete rows whose _sdc_deleted_at is set "
-             "(default: keep them with the flag set).", default=False),
+    _setting(
+        "client_secret",
+        th.StringType,
+        "Client secret",
+        "Service principal OAuth secret for OAuth M2M.",
+        secret=True,
+    ),
+    _setting(
+        "volume",
+        th.StringType,
+        "Staging volume",
+        "Unity Catalog Volume (in catalog.schema) where batches are staged as Parquet before the MERGE.",
+        default="staging",
+    ),
+    _setting(
+        "connection_options",
+        th.ObjectType(additional_properties=True),
+        "Connection options",
+        "Extra keyword arguments passed verbatim to databricks.sql.connect (e.g. _connection_uri, "
+        "_tls_trusted_ca_file, enable_telemetry); meant for tests and private options.",
+    ),
+    _setting(
+        "table_mapping",
+        th.CustomType({"type": ["string", "object"]}),
+        "Table mapping",
+        "Path to a YAML/JSON file, or an inline object: stream → {table, required_columns}.",
+    ),
+    _setting(
+        "schema_evolution",
+        th.StringType,
+        "Schema evolution",
+        "`evolve` adds new columns; `strict` quarantines batches with columns the table lacks.",
+        default="evolve",
+        allowed_values=["evolve", "strict"],
+    ),
+    _setting(
+        "version_columns",
+        th.ObjectType(additional_properties=True),
+        "Version columns",
+        "Stream → ordered list of columns deciding which version of a row is newer. Default: the "
+        "replication key, then SyncToken (as an integer) when present; _sdc_sequence when no "
+        "replication key.",
+    ),
+    _setting(
+        "quarantine_path",
+        th.StringType,
+        "Quarantine path",
+        "Local folder for batches that could not "
+        "be written (Parquet + manifest), replayed at the start of the next run.",
+        default="output/quarantine",
+    ),
+    _setting(
+        "audit_table",
+        th.StringType,
+        "Audit table",
+        "Table in the target schema receiving one row per flush.",
+        default="_audit",
+    ),
+    _setting(
+        "max_flush_seconds",
+        th.NumberType,
+        "Max flush seconds",
+        "Flush every stream (then emit STATE) once buffered records are this many seconds old; "
+        "rows per flush are bounded by batch_size_rows (default 20000).",
+    ),
+    _setting(
+        "load_method",
+        th.StringType,
+        "Load method",
+        "`upsert` (version-guarded MERGE), `append-only`, "
+        "or `overwrite` (atomic replace on the first flush of a run). Streams without keys append.",
+        default="upsert",
+        allowed_values=["upsert", "append-only", "overwrite"],
+    ),
+    _setting(
+        "hard_delete",
+        th.BooleanType,
+        "Hard delete",
+        "Delete rows whose _sdc_deleted_at is set (default: keep them with the flag set).",
+        default=False,
+    ),
 ).to_dict()
 
 
@@ -88,6 +169,9 @@ class TargetDatabricks(Target):
         self.bookmarks: dict[str, list[str]] = {}
         self.current_bookmarks: list[str] = []  # of the SCHEMA message being processed (for mapped aliases)
         self._replayed = False
+        if self.config.get("max_flush_seconds"):
+            # The SDK drains every sink (and then emits STATE) once buffered records reach this age.
+            self._MAX_RECORD_AGE_IN_MINUTES = float(self.config["max_flush_seconds"]) / 60
 
     @cached_property
     def loader(self) -> Loader:

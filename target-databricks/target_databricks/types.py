@@ -7,7 +7,6 @@ UTC in one pass), and an optional per-value fix-up for the few shapes Arrow cann
 
 from __future__ import annotations
 
-import simplejson
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import pyarrow as pa
+import simplejson
 
 TIMESTAMP = pa.timestamp("us", tz="UTC")
 MAX_DECIMAL_PRECISION = 38
@@ -50,7 +50,11 @@ def _types(schema: dict) -> set[str]:
 
 
 def _to_json(value: Any) -> Any:
-    return None if value is None else simplejson.dumps(value, use_decimal=True, default=str, separators=(",", ":"))
+    return (
+        None
+        if value is None
+        else simplejson.dumps(value, use_decimal=True, default=str, separators=(",", ":"))
+    )
 
 
 def _to_float(value: Any) -> Any:
@@ -140,18 +144,27 @@ def _fmt(schema: dict) -> str | None:
 TYPE_RULES: list[tuple[str, Callable[[dict], bool], Callable[[dict], Mapped]]] = [
     ("x-sql-datatype", lambda s: "x-sql-datatype" in s, _from_sql_datatype),
     ("mixed types", _is_json, lambda s: Mapped(pa.string(), pa.string(), _to_json)),
-    ("date-time", lambda s: _types(s) == {"string"} and _fmt(s) == "date-time",
-     lambda s: Mapped(TIMESTAMP, pa.string())),
-    ("date", lambda s: _types(s) == {"string"} and _fmt(s) == "date",
-     lambda s: Mapped(pa.date32(), pa.string())),
+    (
+        "date-time",
+        lambda s: _types(s) == {"string"} and _fmt(s) == "date-time",
+        lambda s: Mapped(TIMESTAMP, pa.string()),
+    ),
+    (
+        "date",
+        lambda s: _types(s) == {"string"} and _fmt(s) == "date",
+        lambda s: Mapped(pa.date32(), pa.string()),
+    ),
     ("string", lambda s: _types(s) == {"string"}, lambda s: Mapped(pa.string(), pa.string())),
     ("integer", lambda s: _types(s) == {"integer"}, lambda s: Mapped(pa.int64(), pa.int64())),
     ("number with multipleOf", lambda s: _types(s) == {"number"} and "multipleOf" in s, _from_multiple_of),
     ("number", lambda s: _types(s) == {"number"}, lambda s: Mapped(pa.float64(), pa.float64(), _to_float)),
     ("boolean", lambda s: _types(s) == {"boolean"}, lambda s: Mapped(pa.bool_(), pa.bool_())),
     ("object with properties", lambda s: _types(s) == {"object"} and bool(s.get("properties")), _struct),
-    ("array with items", lambda s: _types(s) == {"array"} and isinstance(s.get("items"), dict)
-     and bool(s["items"]), _array),
+    (
+        "array with items",
+        lambda s: _types(s) == {"array"} and isinstance(s.get("items"), dict) and bool(s["items"]),
+        _array,
+    ),
     ("anything else as JSON text", lambda s: True, lambda s: Mapped(pa.string(), pa.string(), _to_json)),
 ]
 

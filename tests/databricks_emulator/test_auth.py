@@ -14,7 +14,7 @@ from urllib3.exceptions import MaxRetryError
 
 from tests.emulators.databricks import DatabricksEmulator
 
-from .conftest import Connect
+from .conftest import FAST_RETRIES, Connect
 
 
 def m2m(dbx: DatabricksEmulator, secret: str | None = None) -> Callable[[], Any]:
@@ -97,5 +97,5 @@ def test_tls_rejects_an_untrusted_certificate(dbx_tls: DatabricksEmulator) -> No
     kwargs = dbx_tls.connect_kwargs()
     kwargs.pop("_tls_trusted_ca_file")
     with pytest.raises(MaxRetryError, match="CERTIFICATE_VERIFY_FAILED"):  # the connector does not wrap it
-        sql.connect(**kwargs, access_token=dbx_tls.token, _retry_stop_after_attempts_count=1)
+        sql.connect(**{**kwargs, **FAST_RETRIES}, access_token=dbx_tls.token)
     assert "rpc.OpenSession" not in dbx_tls.counters()

@@ -59,7 +59,7 @@ def test_quota_error_fails_the_statement_only(dbx: DatabricksEmulator, connect: 
 
 def test_slow_statement_is_polled_to_completion(dbx: DatabricksEmulator, connect: Connect) -> None:
     cur = connect(dbx).cursor()
-    dbx.faults.slow_statement_s = 1.2  # longer than the server's direct-results wait
+    dbx.faults.slow_statement_s, dbx.faults.direct_results_wait_s = 0.5, 0.1  # outlasts the inline wait
     cur.execute("SELECT 7 AS x")
     assert cur.fetchone().x == 7  # type: ignore[union-attr]
     counts = dbx.counters()
@@ -92,7 +92,7 @@ def test_dropped_reply_after_execution_runs_the_statement_twice(
 
 def test_dropped_status_poll_is_retried(dbx: DatabricksEmulator, connect: Connect) -> None:
     cur = connect(dbx).cursor()
-    dbx.faults.slow_statement_s = 1.2
+    dbx.faults.slow_statement_s, dbx.faults.direct_results_wait_s = 0.5, 0.1
     dbx.faults.drop_connections, dbx.faults.only_rpc = 1, "GetOperationStatus"
     cur.execute("SELECT 9 AS x")
     assert cur.fetchone().x == 9  # type: ignore[union-attr]

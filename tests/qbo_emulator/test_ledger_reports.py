@@ -58,7 +58,14 @@ def _income_and_expense(emu: QBOEmulator, start: str, end: str) -> tuple[Decimal
 
 
 def _row(report: dict[str, Any], group: str) -> str:
-    return next(r["Summary"]["ColData"][1]["value"] for r in report["Rows"]["Row"] if r.get("group") == group)
+    """The summary value of the section with this group, at any depth."""
+    pending = list(report["Rows"]["Row"])
+    while pending:
+        row = pending.pop(0)
+        if row.get("group") == group:
+            return str(row["Summary"]["ColData"][1]["value"])
+        pending += row.get("Rows", {}).get("Row", [])
+    raise AssertionError(f"no {group} section")
 
 
 def test_every_journal_entry_and_the_whole_ledger_balance(emu: QBOEmulator) -> None:
@@ -107,6 +114,7 @@ def test_balance_sheet_balances_and_follows_mutations(emu: QBOEmulator) -> None:
 
     def sheet() -> tuple[Decimal, Decimal, Decimal]:
         report = api.get("reports/BalanceSheet", end_date="2030-12-31").json()
+        assert Decimal(_row(report, "TotalLiabilitiesAndEquity")) == Decimal(_row(report, "TotalAssets"))
         return tuple(Decimal(_row(report, g)) for g in ("TotalAssets", "Liabilities", "Equity"))  # type: ignore[return-value]
 
     assets, liabilities, equity = sheet()

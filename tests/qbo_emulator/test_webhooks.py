@@ -6,6 +6,7 @@ import json
 import time
 from collections.abc import Callable
 
+import requests
 from quickbooks import QuickBooks
 
 from tests.emulators.qbo import QBOEmulator
@@ -141,3 +142,18 @@ def test_no_webhooks_for_entities_intuit_does_not_notify(emu: QBOEmulator) -> No
         assert emu.webhooks.wait_idle()
         names = [e["name"] for _, body in receiver.received for e in _entities(body)]
     assert names == ["Term"]
+
+
+def test_admin_http_api_configures_webhooks_for_other_processes(emu: QBOEmulator) -> None:
+    with Receiver() as receiver:
+        config = {"url": receiver.url, "verifier_token": TOKEN, "fmt": "cloudevents"}
+        assert requests.post(f"{emu.admin_url}/webhooks", json=config, timeout=10).ok
+        requests.post(f"{emu.admin_url}/mutate/delete", json={"entity": "Bill", "id": "9"}, timeout=10)
+        assert emu.webhooks.wait_idle()
+        deliveries = requests.get(f"{emu.admin_url}/webhooks/deliveries", timeout=10).json()["deliveries"]
+        assert [d["status"] for d in deliveries] == [200]
+        assert json.loads(deliveries[0]["body"])[0]["type"] == "qbo.bill.deleted.v1"
+        assert requests.delete(f"{emu.admin_url}/webhooks", timeout=10).ok
+        emu.mutate.delete("Bill", "10")
+        assert emu.webhooks.wait_idle()
+        assert len(receiver.received) == 1

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 import simplejson
 from deltalake import DeltaTable, Field
-
 from target_databricks import errors
 from target_databricks.target import TargetDatabricks
 
@@ -45,10 +44,18 @@ INVOICE_SCHEMA: dict[str, Any] = {
 }
 
 
-def schema_message(stream: str = "invoices", schema: dict | None = None, keys: list[str] | None = None,
-                   bookmarks: list[str] | None = None) -> dict:
-    message = {"type": "SCHEMA", "stream": stream, "schema": schema or INVOICE_SCHEMA,
-               "key_properties": ["realm_id", "Id"] if keys is None else keys}
+def schema_message(
+    stream: str = "invoices",
+    schema: dict | None = None,
+    keys: list[str] | None = None,
+    bookmarks: list[str] | None = None,
+) -> dict:
+    message = {
+        "type": "SCHEMA",
+        "stream": stream,
+        "schema": schema or INVOICE_SCHEMA,
+        "key_properties": ["realm_id", "Id"] if keys is None else keys,
+    }
     if bookmarks is not None or schema is None:
         message["bookmark_properties"] = ["LastUpdatedTime"] if bookmarks is None else bookmarks
     return message
@@ -59,7 +66,13 @@ def record(stream: str = "invoices", **fields: Any) -> dict:
 
 
 def invoice(id_: str, sync: str = "0", updated: str = "2024-03-01T10:00:00Z", **extra: Any) -> dict:
-    fields = {"realm_id": "9341453050298741", "Id": id_, "SyncToken": sync, "LastUpdatedTime": updated, **extra}
+    fields = {
+        "realm_id": "9341453050298741",
+        "Id": id_,
+        "SyncToken": sync,
+        "LastUpdatedTime": updated,
+        **extra,
+    }
     return record(**fields)
 
 
@@ -138,7 +151,9 @@ class DatabricksHarness(Harness):
     def add_column(self, table: str, name: str, arrow_type: Any) -> None:
         from target_databricks.types import databricks_type
 
-        self.sql(f"ALTER TABLE `main`.`quickbooks`.`{table}` ADD COLUMNS (`{name}` {databricks_type(arrow_type)})")
+        self.sql(
+            f"ALTER TABLE `main`.`quickbooks`.`{table}` ADD COLUMNS (`{name}` {databricks_type(arrow_type)})"
+        )
 
 
 @pytest.fixture(autouse=True)

@@ -12,12 +12,17 @@ D38 = Decimal("12345678901234567890123456789.123456789")  # 38 significant digit
 
 
 def test_upsert_inserts_then_updates(harness: Harness) -> None:
-    harness.run([schema_message(), invoice("1", TotalAmt=Decimal("10.00")), invoice("2", TotalAmt=Decimal("5"))])
-    harness.run([schema_message(), invoice("1", sync="1", updated="2024-03-02T10:00:00Z",
-                                           TotalAmt=Decimal("11.50"))])
+    harness.run(
+        [schema_message(), invoice("1", TotalAmt=Decimal("10.00")), invoice("2", TotalAmt=Decimal("5"))]
+    )
+    harness.run(
+        [schema_message(), invoice("1", sync="1", updated="2024-03-02T10:00:00Z", TotalAmt=Decimal("11.50"))]
+    )
     rows = harness.rows()
     assert [(r["Id"], r["SyncToken"], r["TotalAmt"]) for r in rows] == [
-        ("1", "1", Decimal("11.500000000")), ("2", "0", Decimal("5.000000000"))]
+        ("1", "1", Decimal("11.500000000")),
+        ("2", "0", Decimal("5.000000000")),
+    ]
     statuses = [(a["status"], a["inserted"], a["updated"]) for a in harness.audit()]
     assert statuses == [("loaded", 2, 0), ("loaded", 0, 1)]
 
@@ -27,8 +32,9 @@ def test_replay_of_same_input_changes_nothing(harness: Harness) -> None:
     harness.run(messages)
     first = harness.rows()
     harness.run(messages)
-    assert harness.rows() == [{**r, "_sdc_sequence": harness.rows()[i]["_sdc_sequence"]}
-                              for i, r in enumerate(first)]
+    assert harness.rows() == [
+        {**r, "_sdc_sequence": harness.rows()[i]["_sdc_sequence"]} for i, r in enumerate(first)
+    ]
     assert len(harness.rows()) == 2
 
 
@@ -52,21 +58,30 @@ def test_offsets_compare_as_utc_instants(harness: Harness) -> None:
 
 
 def test_duplicate_keys_in_one_batch(harness: Harness) -> None:
-    harness.run([
-        schema_message(),
-        invoice("1", sync="2", DocNumber="v2"),
-        invoice("1", sync="3", DocNumber="v3"),
-        invoice("1", sync="1", DocNumber="v1 arrives last"),
-        invoice("2", sync="0", DocNumber="first"),
-        invoice("2", sync="0", DocNumber="same version, later arrival"),
-    ])
-    assert [(r["Id"], r["DocNumber"]) for r in harness.rows()] == [("1", "v3"), ("2", "same version, later arrival")]
+    harness.run(
+        [
+            schema_message(),
+            invoice("1", sync="2", DocNumber="v2"),
+            invoice("1", sync="3", DocNumber="v3"),
+            invoice("1", sync="1", DocNumber="v1 arrives last"),
+            invoice("2", sync="0", DocNumber="first"),
+            invoice("2", sync="0", DocNumber="same version, later arrival"),
+        ]
+    )
+    assert [(r["Id"], r["DocNumber"]) for r in harness.rows()] == [
+        ("1", "v3"),
+        ("2", "same version, later arrival"),
+    ]
 
 
 def test_soft_delete_keeps_row_with_flag(harness: Harness) -> None:
     harness.run([schema_message(), invoice("1", TotalAmt=Decimal("7.25"), DocNumber="D1"), invoice("2")])
-    harness.run([schema_message(), invoice("1", sync="0", updated="2024-03-09T00:00:00Z",
-                                           _sdc_deleted_at="2024-03-09T00:00:00Z")])
+    harness.run(
+        [
+            schema_message(),
+            invoice("1", sync="0", updated="2024-03-09T00:00:00Z", _sdc_deleted_at="2024-03-09T00:00:00Z"),
+        ]
+    )
     rows = {r["Id"]: r for r in harness.rows()}
     assert rows["1"]["_sdc_deleted_at"] is not None
     assert (rows["1"]["DocNumber"], rows["1"]["TotalAmt"]) == ("D1", Decimal("7.250000000"))
@@ -75,24 +90,37 @@ def test_soft_delete_keeps_row_with_flag(harness: Harness) -> None:
 
 def test_hard_delete_removes_row_and_skips_unknown(harness: Harness) -> None:
     harness.run([schema_message(), invoice("1"), invoice("2")], hard_delete=True)
-    harness.run([schema_message(), invoice("1", updated="2024-03-09T00:00:00Z", _sdc_deleted_at="2024-03-09T00:00:00Z"),
-                 invoice("3", _sdc_deleted_at="2024-03-09T00:00:00Z")], hard_delete=True)
+    harness.run(
+        [
+            schema_message(),
+            invoice("1", updated="2024-03-09T00:00:00Z", _sdc_deleted_at="2024-03-09T00:00:00Z"),
+            invoice("3", _sdc_deleted_at="2024-03-09T00:00:00Z"),
+        ],
+        hard_delete=True,
+    )
     assert [r["Id"] for r in harness.rows()] == ["2"]
     assert harness.audit()[-1]["deleted"] == 1
 
 
 def test_stale_delete_does_not_remove_newer_row(harness: Harness) -> None:
     harness.run([schema_message(), invoice("1", sync="5", updated="2024-03-10T00:00:00Z")], hard_delete=True)
-    harness.run([schema_message(), invoice("1", sync="1", updated="2024-03-01T00:00:00Z",
-                                           _sdc_deleted_at="2024-03-01T00:00:00Z")], hard_delete=True)
+    harness.run(
+        [
+            schema_message(),
+            invoice("1", sync="1", updated="2024-03-01T00:00:00Z", _sdc_deleted_at="2024-03-01T00:00:00Z"),
+        ],
+        hard_delete=True,
+    )
     assert [r["SyncToken"] for r in harness.rows()] == ["5"]
 
 
 def test_new_column_mid_stream(harness: Harness) -> None:
     harness.run([schema_message(), invoice("1")])
     schema = schema_message()
-    schema["schema"] = {**schema["schema"], "properties": {**schema["schema"]["properties"],
-                                                          "PrivateNote": {"type": ["string", "null"]}}}
+    schema["schema"] = {
+        **schema["schema"],
+        "properties": {**schema["schema"]["properties"], "PrivateNote": {"type": ["string", "null"]}},
+    }
     harness.run([schema, invoice("2", PrivateNote="hello")])
     rows = {r["Id"]: r for r in harness.rows()}
     assert rows["2"]["PrivateNote"] == "hello"
@@ -102,8 +130,10 @@ def test_new_column_mid_stream(harness: Harness) -> None:
 def test_strict_mode_quarantines_then_next_run_succeeds(harness: Harness) -> None:
     harness.run([schema_message(), invoice("1")], schema_evolution="strict")
     schema = schema_message()
-    schema["schema"] = {**schema["schema"], "properties": {**schema["schema"]["properties"],
-                                                          "PrivateNote": {"type": ["string", "null"]}}}
+    schema["schema"] = {
+        **schema["schema"],
+        "properties": {**schema["schema"]["properties"], "PrivateNote": {"type": ["string", "null"]}},
+    }
     harness.run([schema, invoice("2", PrivateNote="kept")], schema_evolution="strict")
     assert [r["Id"] for r in harness.rows()] == ["1"]
     quarantined = harness.audit()[-1]
@@ -114,7 +144,8 @@ def test_strict_mode_quarantines_then_next_run_succeeds(harness: Harness) -> Non
     harness.add_column("invoices", "PrivateNote", pa.string())  # an operator fixes the table
     harness.run([schema_message(), invoice("3")], schema_evolution="strict")
     rows = {r["Id"]: r for r in harness.rows()}
-    assert rows["2"]["PrivateNote"] == "kept" and "3" in rows
+    assert rows["2"]["PrivateNote"] == "kept"
+    assert "3" in rows
     assert [a["status"] for a in harness.audit()][-2:] == ["replayed", "loaded"]
     assert not list((harness.tmp_path / "quarantine").rglob("*.json"))
 
@@ -132,9 +163,17 @@ def test_decimals_round_trip_exactly(harness: Harness) -> None:
     values = [D38, Decimal("-0.000000001"), Decimal("99999999999999999999999999999.999999999")]
     ten_places = {"type": ["number", "null"], "x-sql-datatype": "decimal(20,10)"}
     schema = schema_message()
-    schema["schema"] = {**schema["schema"], "properties": {**schema["schema"]["properties"], "Rate": ten_places}}
-    harness.run([schema] + [invoice(str(i), TotalAmt=v, Rate=Decimal("0.1234567891"),
-                                    Line=[{"Id": "1", "Amount": v}]) for i, v in enumerate(values)])
+    schema["schema"] = {
+        **schema["schema"],
+        "properties": {**schema["schema"]["properties"], "Rate": ten_places},
+    }
+    harness.run(
+        [schema]
+        + [
+            invoice(str(i), TotalAmt=v, Rate=Decimal("0.1234567891"), Line=[{"Id": "1", "Amount": v}])
+            for i, v in enumerate(values)
+        ]
+    )
     rows = harness.rows()
     assert [r["TotalAmt"] for r in rows] == values
     assert [r["Line"][0]["Amount"] for r in rows] == values
@@ -144,8 +183,17 @@ def test_decimals_round_trip_exactly(harness: Harness) -> None:
 def test_nested_objects_and_arrays(harness: Harness) -> None:
     lines = [{"Id": "1", "Amount": Decimal("1.10"), "DetailType": "SalesItemLineDetail"}, {"Id": "2"}]
     custom = [{"DefinitionId": "1", "StringValue": "x"}]
-    harness.run([schema_message(), invoice("1", CustomerRef={"value": "58", "name": "Amy's Bird Sanctuary"},
-                                           Line=lines, CustomField=custom)])
+    harness.run(
+        [
+            schema_message(),
+            invoice(
+                "1",
+                CustomerRef={"value": "58", "name": "Amy's Bird Sanctuary"},
+                Line=lines,
+                CustomField=custom,
+            ),
+        ]
+    )
     row = harness.rows()[0]
     assert row["CustomerRef"] == {"value": "58", "name": "Amy's Bird Sanctuary"}
     assert [(ln["Id"], ln["Amount"]) for ln in row["Line"]] == [("1", Decimal("1.100000000")), ("2", None)]
@@ -153,21 +201,37 @@ def test_nested_objects_and_arrays(harness: Harness) -> None:
 
 
 def test_odd_stream_and_column_names(harness: Harness) -> None:
-    schema = {"type": "object", "properties": {
-        "Key Id": {"type": "string"}, "Amount-USD": {"type": ["number", "null"], "x-sql-datatype": "decimal(18,2)"},
-        "CamelCase": {"type": ["string", "null"]}, "ünïcode": {"type": ["string", "null"]}}}
-    harness.run([schema_message("Odd Stream.Name-2", schema, keys=["Key Id"], bookmarks=[]),
-                 record("Odd Stream.Name-2", **{"Key Id": "k1", "Amount-USD": Decimal("1.25"),
-                                                "CamelCase": "v", "ünïcode": "u"})])
+    schema = {
+        "type": "object",
+        "properties": {
+            "Key Id": {"type": "string"},
+            "Amount-USD": {"type": ["number", "null"], "x-sql-datatype": "decimal(18,2)"},
+            "CamelCase": {"type": ["string", "null"]},
+            "ünïcode": {"type": ["string", "null"]},
+        },
+    }
+    harness.run(
+        [
+            schema_message("Odd Stream.Name-2", schema, keys=["Key Id"], bookmarks=[]),
+            record(
+                "Odd Stream.Name-2",
+                **{"Key Id": "k1", "Amount-USD": Decimal("1.25"), "CamelCase": "v", "ünïcode": "u"},
+            ),
+        ]
+    )
     rows = harness.rows("odd_stream_name_2", order="Key_Id")
     assert [(r["Key_Id"], r["Amount_USD"], r["CamelCase"], r["_n_code"]) for r in rows] == [
-        ("k1", Decimal("1.25"), "v", "u")]
+        ("k1", Decimal("1.25"), "v", "u")
+    ]
 
 
 def test_stream_without_keys_appends(harness: Harness) -> None:
     schema = {"type": "object", "properties": {"event": {"type": "string"}}}
-    messages = [schema_message("events", schema, keys=[], bookmarks=[]),
-                record("events", event="a"), record("events", event="a")]
+    messages = [
+        schema_message("events", schema, keys=[], bookmarks=[]),
+        record("events", event="a"),
+        record("events", event="a"),
+    ]
     harness.run(messages)
     harness.run(messages)
     assert [r["event"] for r in harness.rows("events", order="event")] == ["a"] * 4
@@ -175,8 +239,12 @@ def test_stream_without_keys_appends(harness: Harness) -> None:
 
 def test_stream_without_replication_key_uses_arrival_order(harness: Harness) -> None:
     schema = {"type": "object", "properties": {"code": {"type": "string"}, "label": {"type": "string"}}}
-    harness.run([schema_message("codes", schema, keys=["code"], bookmarks=[]), record("codes", code="x", label="one")])
-    harness.run([schema_message("codes", schema, keys=["code"], bookmarks=[]), record("codes", code="x", label="two")])
+    harness.run(
+        [schema_message("codes", schema, keys=["code"], bookmarks=[]), record("codes", code="x", label="one")]
+    )
+    harness.run(
+        [schema_message("codes", schema, keys=["code"], bookmarks=[]), record("codes", code="x", label="two")]
+    )
     assert [r["label"] for r in harness.rows("codes", order="code")] == ["two"]
 
 
@@ -194,18 +262,52 @@ def test_append_only_keeps_every_version(harness: Harness) -> None:
 
 def test_activate_version_retires_rows_not_resent(harness: Harness) -> None:
     schema = {"type": "object", "properties": {"Id": {"type": "string"}, "Name": {"type": "string"}}}
-    first = [schema_message("items", schema, keys=["Id"], bookmarks=[]),
-             {"type": "ACTIVATE_VERSION", "stream": "items", "version": 1},
-             record("items", Id="1", Name="a"), record("items", Id="2", Name="b")]
+    first = [
+        schema_message("items", schema, keys=["Id"], bookmarks=[]),
+        {"type": "ACTIVATE_VERSION", "stream": "items", "version": 1},
+        record("items", Id="1", Name="a"),
+        record("items", Id="2", Name="b"),
+    ]
     harness.run(first)
-    harness.run([schema_message("items", schema, keys=["Id"], bookmarks=[]),
-                 {"type": "ACTIVATE_VERSION", "stream": "items", "version": 2}, record("items", Id="1", Name="a2")])
+    harness.run(
+        [
+            schema_message("items", schema, keys=["Id"], bookmarks=[]),
+            {"type": "ACTIVATE_VERSION", "stream": "items", "version": 2},
+            record("items", Id="1", Name="a2"),
+        ]
+    )
     rows = {r["Id"]: r for r in harness.rows("items")}
-    assert rows["1"]["_sdc_deleted_at"] is None and rows["1"]["Name"] == "a2"
+    assert rows["1"]["_sdc_deleted_at"] is None
+    assert rows["1"]["Name"] == "a2"
     assert rows["2"]["_sdc_deleted_at"] is not None
 
 
 def test_state_is_emitted_after_the_write(harness: Harness) -> None:
-    out = harness.run([schema_message(), invoice("1"), {"type": "STATE", "value": {"bookmarks": {"invoices": 1}}}])
+    out = harness.run(
+        [schema_message(), invoice("1"), {"type": "STATE", "value": {"bookmarks": {"invoices": 1}}}]
+    )
     assert '"bookmarks"' in out
     assert harness.rows()[0]["Id"] == "1"
+
+
+def test_flushes_are_bounded_by_time(harness: Harness) -> None:
+    messages = [schema_message()]
+    for i in range(3):
+        messages += [invoice(str(i)), {"type": "STATE", "value": {"bookmarks": {"invoices": i}}}]
+    out = harness.run(messages, max_flush_seconds=0.000001)
+    assert [a["rows_in"] for a in harness.audit()] == [1, 1, 1]
+    assert '{"bookmarks": {"invoices": 0}}' in out
+
+
+def test_value_that_does_not_fit_fails_the_run_without_state(harness: Harness) -> None:
+    import pytest
+
+    from target_databricks.arrow import RecordConversionError
+
+    messages = [
+        schema_message(),
+        invoice("1", TotalAmt=Decimal("0.0000000001")),
+        {"type": "STATE", "value": {"bookmarks": {"invoices": 1}}},
+    ]
+    with pytest.raises(RecordConversionError, match="column 'TotalAmt'"):
+        harness.run(messages)

@@ -6,8 +6,8 @@ import re
 from typing import Any
 
 import pytest
-
 from target_databricks.load import LoadFailed
+
 from tests.target.conftest import DatabricksHarness, invoice, schema_message
 
 
@@ -31,7 +31,8 @@ def test_three_statements_per_flush_once_the_table_exists(wh: DatabricksHarness)
     assert len(flushes) == 3
     per_flush = (len(run) - kinds.count("DESCRIBE") - kinds.count("REMOVE")) / len(flushes)
     assert per_flush <= 3, run
-    assert kinds.count("DESCRIBE") == 1 and kinds.count("REMOVE") == 1
+    assert kinds.count("DESCRIBE") == 1
+    assert kinds.count("REMOVE") == 1
     assert len(wh.rows()) == 30
 
 

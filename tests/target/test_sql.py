@@ -8,12 +8,15 @@ from decimal import Decimal
 import pytest
 import sqlglot
 from sqlglot import exp
-
 from target_databricks import sql
 
 INVOICES = sql.qualified("main", "quickbooks", "invoices")
-QBO = sql.MergeSpec(keys=["realm_id", "Id"], versions=["LastUpdatedTime", "SyncToken"],
-                    casts={"SyncToken": "BIGINT"}, hard_delete=False)
+QBO = sql.MergeSpec(
+    keys=["realm_id", "Id"],
+    versions=["LastUpdatedTime", "SyncToken"],
+    casts={"SyncToken": "BIGINT"},
+    hard_delete=False,
+)
 COLUMNS = ["realm_id", "Id", "SyncToken", "LastUpdatedTime", "TotalAmt", "_sdc_deleted_at"]
 STAGED = "/Volumes/main/quickbooks/staging/_target_databricks/run/invoices.parquet"
 
@@ -40,11 +43,14 @@ def test_merge_soft_delete_text_and_parse() -> None:
         "MERGE INTO `main`.`quickbooks`.`invoices` AS t USING (SELECT `realm_id`, `Id`, `SyncToken`, "
         "`LastUpdatedTime`, `TotalAmt`, `_sdc_deleted_at` FROM read_files("
         "'/Volumes/main/quickbooks/staging/_target_databricks/run/invoices.parquet', format => 'parquet') "
-        "QUALIFY ROW_NUMBER() OVER (PARTITION BY `realm_id`, `Id` ORDER BY `LastUpdatedTime` DESC NULLS LAST, "
-        "CAST(`SyncToken` AS BIGINT) DESC NULLS LAST) = 1) AS s ON t.`realm_id` = s.`realm_id` AND t.`Id` = s.`Id` "
+        "QUALIFY ROW_NUMBER() OVER (PARTITION BY `realm_id`, `Id` ORDER BY `LastUpdatedTime` DESC "
+        "NULLS LAST, CAST(`SyncToken` AS BIGINT) DESC NULLS LAST) = 1) AS s "
+        "ON t.`realm_id` = s.`realm_id` AND t.`Id` = s.`Id` "
     )
-    assert "THEN UPDATE SET t.`_sdc_deleted_at` = s.`_sdc_deleted_at`, " \
-           "t.`LastUpdatedTime` = COALESCE(s.`LastUpdatedTime`, t.`LastUpdatedTime`)" in statement
+    assert (
+        "THEN UPDATE SET t.`_sdc_deleted_at` = s.`_sdc_deleted_at`, "
+        "t.`LastUpdatedTime` = COALESCE(s.`LastUpdatedTime`, t.`LastUpdatedTime`)" in statement
+    )
     assert statement.endswith(
         "WHEN NOT MATCHED THEN INSERT (`realm_id`, `Id`, `SyncToken`, `LastUpdatedTime`, `TotalAmt`, "
         "`_sdc_deleted_at`) VALUES (s.`realm_id`, s.`Id`, s.`SyncToken`, s.`LastUpdatedTime`, s.`TotalAmt`, "
@@ -66,33 +72,44 @@ def test_merge_hard_delete_deletes_and_skips_inserting_tombstones() -> None:
 
 
 def test_ddl_and_dml_text() -> None:
-    columns = [("Id", "STRING"), ("TotalAmt", "DECIMAL(38,9)"), ("Line", "ARRAY<STRUCT<`Amount`: DECIMAL(38,9)>>")]
+    columns = [
+        ("Id", "STRING"),
+        ("TotalAmt", "DECIMAL(38,9)"),
+        ("Line", "ARRAY<STRUCT<`Amount`: DECIMAL(38,9)>>"),
+    ]
     assert sql.create_table(INVOICES, columns) == (
         "CREATE TABLE IF NOT EXISTS `main`.`quickbooks`.`invoices` (`Id` STRING, `TotalAmt` DECIMAL(38,9), "
-        "`Line` ARRAY<STRUCT<`Amount`: DECIMAL(38,9)>>) USING DELTA")
+        "`Line` ARRAY<STRUCT<`Amount`: DECIMAL(38,9)>>) USING DELTA"
+    )
     assert sql.add_columns(INVOICES, columns[:2]) == (
-        "ALTER TABLE `main`.`quickbooks`.`invoices` ADD COLUMNS (`Id` STRING, `TotalAmt` DECIMAL(38,9))")
+        "ALTER TABLE `main`.`quickbooks`.`invoices` ADD COLUMNS (`Id` STRING, `TotalAmt` DECIMAL(38,9))"
+    )
     assert sql.replace_with_staged(INVOICES, STAGED, ["Id"]).startswith(
-        "CREATE OR REPLACE TABLE `main`.`quickbooks`.`invoices` USING DELTA AS SELECT `Id` FROM read_files(")
+        "CREATE OR REPLACE TABLE `main`.`quickbooks`.`invoices` USING DELTA AS SELECT `Id` FROM read_files("
+    )
     assert sql.retire_versions(INVOICES, 7, hard_delete=True) == (
         "DELETE FROM `main`.`quickbooks`.`invoices` WHERE (`_sdc_table_version` < 7 OR "
-        "`_sdc_table_version` IS NULL)")
-    assert sql.put("/tmp/x.parquet", STAGED) == f"PUT '/tmp/x.parquet' INTO '{STAGED}' OVERWRITE"
+        "`_sdc_table_version` IS NULL)"
+    )
+    assert sql.put("/scratch/x.parquet", STAGED) == f"PUT '/scratch/x.parquet' INTO '{STAGED}' OVERWRITE"
     assert sql.remove(STAGED) == f"REMOVE '{STAGED}'"
 
 
-@pytest.mark.parametrize("statement", [
-    sql.create_schema("main", "quickbooks"),
-    sql.create_volume("main", "quickbooks", "staging"),
-    sql.create_table(INVOICES, [("Id", "STRING"), ("Meta", "STRUCT<`A`: TIMESTAMP>")]),
-    sql.add_columns(INVOICES, [("A", "BIGINT"), ("B", "DATE")]),
-    sql.describe(INVOICES),
-    sql.insert_staged(INVOICES, STAGED, ["Id", "TotalAmt"]),
-    sql.replace_with_staged(INVOICES, STAGED, ["Id"]),
-    sql.retire_versions(INVOICES, 3, hard_delete=False),
-    sql.retire_versions(INVOICES, 3, hard_delete=True),
-    sql.merge(INVOICES, STAGED, ["k", "v"], sql.MergeSpec(["k"], ["v"], {}, False)),
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        sql.create_schema("main", "quickbooks"),
+        sql.create_volume("main", "quickbooks", "staging"),
+        sql.create_table(INVOICES, [("Id", "STRING"), ("Meta", "STRUCT<`A`: TIMESTAMP>")]),
+        sql.add_columns(INVOICES, [("A", "BIGINT"), ("B", "DATE")]),
+        sql.describe(INVOICES),
+        sql.insert_staged(INVOICES, STAGED, ["Id", "TotalAmt"]),
+        sql.replace_with_staged(INVOICES, STAGED, ["Id"]),
+        sql.retire_versions(INVOICES, 3, hard_delete=False),
+        sql.retire_versions(INVOICES, 3, hard_delete=True),
+        sql.merge(INVOICES, STAGED, ["k", "v"], sql.MergeSpec(["k"], ["v"], {}, False)),
+    ],
+)
 def test_statements_parse_as_databricks(statement: str) -> None:
     assert parse(statement) is not None
 
@@ -102,9 +119,12 @@ def test_literals_escape_and_round_trip() -> None:
     row = ["it's a \\ path", None, True, 42, Decimal("1.000000001"), 0.5, when]
     statement = sql.insert_rows("`a`.`b`.`_audit`", ["s", "n", "b", "i", "d", "f", "t"], [row])
     assert statement.endswith(
-        "VALUES ('it\\'s a \\\\ path', NULL, TRUE, 42, 1.000000001, 0.5, TIMESTAMP '2024-03-01T10:03:04+00:00')")
+        "VALUES ('it\\'s a \\\\ path', NULL, TRUE, 42, 1.000000001, 0.5, "
+        "TIMESTAMP '2024-03-01T10:03:04+00:00')"
+    )
     values = parse(statement).find(exp.Tuple)
-    assert values is not None and values.expressions[0].this == "it's a \\ path"  # decodes to the original
+    assert values is not None
+    assert values.expressions[0].this == "it's a \\ path"
 
 
 def test_identifiers_with_backticks_are_escaped() -> None:

@@ -7,8 +7,8 @@ import shutil
 import tempfile
 
 from singer_sdk.testing import get_target_test_class
-
 from target_databricks.target import TargetDatabricks
+
 from tests.emulators.databricks import DatabricksEmulator
 
 _delta_dir = tempfile.mkdtemp(prefix="target-databricks-standard-")

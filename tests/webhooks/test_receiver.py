@@ -189,3 +189,17 @@ def test_secrets_never_reach_the_logs(client: TestClient, caplog: pytest.LogCapt
 
 def test_get_on_webhook_path_is_not_allowed(client: TestClient) -> None:
     assert client.get("/webhooks").status_code == 405
+
+
+@pytest.mark.parametrize(("retention_days", "kept"), [(30, 0), (0, 1)])
+def test_retention_purge_runs_at_startup_and_zero_keeps_forever(
+    tmp_path: Path, retention_days: int, kept: int
+) -> None:
+    now = [1_800_000_000.0]
+    inbox = Inbox(tmp_path / "inbox.sqlite", clock=lambda: now[0])
+    with _client(inbox) as client:
+        _post(client, legacy_body(legacy_entity("Invoice", "1")))
+    now[0] += 100 * 86400
+    with _client(inbox, webhook_retention_days=retention_days) as client:
+        assert client.get("/health").status_code == 200
+    assert inbox.count() == kept

@@ -44,7 +44,7 @@ class Engine(Protocol):
     name: str
 
     def columns(self, table: TableRef) -> dict[str, str] | None:
-        """Column name → Databricks type (lower case, as DESCRIBE shows it), or None if the table is missing."""
+        """Column name → Databricks type (lower case, as DESCRIBE shows it); None if the table is missing."""
 
     def create_table(self, table: TableRef, schema: pa.Schema) -> None:
         """Create the table if it does not exist."""

@@ -7,6 +7,7 @@ makes us reconnect with fresh credentials and retry once; a second refusal is an
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -99,10 +100,9 @@ class Connection:
     def reset(self) -> None:
         conn, self._conn = self._conn, None
         if conn is not None:
-            try:
+            # Closing a broken session may fail; it is being dropped anyway.
+            with contextlib.suppress(Exception):
                 conn.close()
-            except Exception:  # noqa: S110 - closing a broken session may fail; it is being dropped anyway
-                pass
 
     def close(self) -> None:
         with self._lock:

@@ -57,12 +57,22 @@ class DeltaEngine:
     def write(self, table: TableRef, batch: pa.Table, plan: WritePlan) -> WriteCounts:
         if plan.method == "overwrite":
             # One commit replaces the table's contents: readers never see it empty.
-            write_deltalake(self.uri(table), batch, mode="overwrite", schema_mode="overwrite",
-                            storage_options=self.storage_options)
+            write_deltalake(
+                self.uri(table),
+                batch,
+                mode="overwrite",
+                schema_mode="overwrite",
+                storage_options=self.storage_options,
+            )
             return WriteCounts(inserted=batch.num_rows)
         if plan.method == "append-only" or not plan.merge.keys:
-            write_deltalake(self.uri(table), batch, mode="append", schema_mode="merge",
-                            storage_options=self.storage_options)
+            write_deltalake(
+                self.uri(table),
+                batch,
+                mode="append",
+                schema_mode="merge",
+                storage_options=self.storage_options,
+            )
             return WriteCounts(inserted=batch.num_rows)
         return self._merge(table, batch, plan.merge)
 
@@ -106,8 +116,9 @@ class DeltaEngine:
 
     @retry_transient
     def append_audit(self, table: TableRef, rows: pa.Table) -> None:
-        write_deltalake(self.uri(table), rows, mode="append", schema_mode="merge",
-                        storage_options=self.storage_options)
+        write_deltalake(
+            self.uri(table), rows, mode="append", schema_mode="merge", storage_options=self.storage_options
+        )
 
     def close(self) -> None:
         """Nothing to release: delta-rs holds no connection."""

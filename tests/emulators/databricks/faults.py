@@ -18,6 +18,7 @@ class Faults:
     - `quota_errors`: the next N statements fail with the warehouse's statement-level quota error.
     - `slow_statement_s`: every statement takes this long, so clients must poll GetOperationStatus.
     - `direct_results`: False makes every result go through GetResultSetMetadata and FetchResults.
+    - `direct_results_wait_s`: how long ExecuteStatement waits for a result before answering "running".
     - `only_rpc`: limit `unavailable` and `drop_connections` to one RPC name (e.g. "ExecuteStatement").
     - `expired_token_status`: HTTP status for an expired OAuth token (Databricks answers 403 on some APIs).
     """
@@ -29,6 +30,7 @@ class Faults:
     quota_errors: int = 0
     slow_statement_s: float = 0.0
     direct_results: bool = True
+    direct_results_wait_s: float = 1.0
     only_rpc: str | None = None
     expired_token_status: int = 403
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -59,6 +61,7 @@ class Faults:
         with self._lock:
             self.unavailable = self.drop_connections = self.drop_responses = self.quota_errors = 0
             self.slow_statement_s, self.direct_results, self.only_rpc = 0.0, True, None
+            self.direct_results_wait_s = 1.0
 
 
 class Counters:

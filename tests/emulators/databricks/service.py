@@ -24,7 +24,6 @@ from .translate import Namespace, Param
 
 S = ttypes.TOperationState
 PROTOCOL = ttypes.TProtocolVersion.SPARK_CLI_SERVICE_PROTOCOL_V8
-DIRECT_RESULTS_WAIT_S = 1.0  # how long ExecuteStatement waits before answering "still running"
 STATUS_LONG_POLL_S = 0.2  # GetOperationStatus waits this long for a change, as the warehouse does
 
 
@@ -151,7 +150,7 @@ class Handler:
         if direct is None or not self.faults.direct_results:
             return resp_type(status=OK, operationHandle=handle)
         try:
-            op.future.result(timeout=DIRECT_RESULTS_WAIT_S)
+            op.future.result(timeout=self.faults.direct_results_wait_s)
         except FutureTimeout:
             return resp_type(status=OK, operationHandle=handle)
         return resp_type(status=OK, operationHandle=handle, directResults=self._direct(guid, op, direct))

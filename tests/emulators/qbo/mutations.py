@@ -1,8 +1,8 @@
 """Create, update, delete, void, deactivate and merge records, as QBO applies them.
 
 Every mutation bumps SyncToken and MetaData.LastUpdatedTime (emulator clock), lands in the store's overlay
-(so CDC and queries see it) and is reported to the listener (webhooks). Validation mirrors Intuit's codes:
-2020 required field, 610 missing/inactive reference, 6240 duplicate name, 5010 stale SyncToken.
+(so CDC and queries see it) and is reported to the listener (webhooks). Validation lives in rules.py; a
+stale SyncToken is 5010.
 """
 
 from __future__ import annotations
@@ -10,69 +10,14 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
+from . import rules
 from .clock import Clock
 from .entities import BY_NAME, EntitySpec
-from .faults import QBOFault, not_found, stale, validation
+from .faults import not_found, stale, validation
 from .store import Store
 from .timefmt import entity_ts
-
-REQUIRED: dict[str, tuple[str, ...]] = {
-    "Invoice": ("CustomerRef", "Line"),
-    "Bill": ("VendorRef", "Line"),
-    "Payment": ("CustomerRef", "TotalAmt"),
-    "JournalEntry": ("Line",),
-    "Customer": ("DisplayName",),
-    "Vendor": ("DisplayName",),
-    "Employee": ("DisplayName",),
-    "Account": ("Name", "AccountType"),
-    "Purchase": ("AccountRef", "PaymentType", "Line"),
-    "Deposit": ("DepositToAccountRef", "Line"),
-    "SalesReceipt": ("Line",),
-    "CreditMemo": ("CustomerRef", "Line"),
-    "Estimate": ("CustomerRef", "Line"),
-    "VendorCredit": ("VendorRef", "Line"),
-    "BillPayment": ("VendorRef", "PayType", "TotalAmt"),
-    "Transfer": ("FromAccountRef", "ToAccountRef", "Amount"),
-    "Class": ("Name",),
-    "Department": ("Name",),
-    "Item": ("Name",),
-    "Term": ("Name",),
-}
-REF_TARGETS = {
-    "CustomerRef": "Customer",
-    "VendorRef": "Vendor",
-    "EmployeeRef": "Employee",
-    "ClassRef": "Class",
-    "DepartmentRef": "Department",
-    "AccountRef": "Account",
-    "ItemRef": "Item",
-    "DepositToAccountRef": "Account",
-    "APAccountRef": "Account",
-    "BankAccountRef": "Account",
-    "FromAccountRef": "Account",
-    "ToAccountRef": "Account",
-    "PaymentMethodRef": "PaymentMethod",
-}
-PARTIES = ("Customer", "Vendor", "Employee")
-CLASSIFICATION = {
-    "Bank": "Asset",
-    "Accounts Receivable": "Asset",
-    "Other Current Asset": "Asset",
-    "Fixed Asset": "Asset",
-    "Accounts Payable": "Liability",
-    "Credit Card": "Liability",
-    "Other Current Liability": "Liability",
-    "Long Term Liability": "Liability",
-    "Equity": "Equity",
-    "Income": "Revenue",
-    "Other Income": "Revenue",
-    "Cost of Goods Sold": "Expense",
-    "Expense": "Expense",
-    "Other Expense": "Expense",
-}
 
 
 @dataclass(frozen=True)
@@ -82,30 +27,6 @@ class Change:
     operation: str  # Create | Update | Delete | Merge | Void
     last_updated: str
     deleted_id: str | None = None
-
-
-def decimal(value: Any) -> Decimal:
-    return value if isinstance(value, Decimal) else Decimal(str(value))
-
-
-def line_total(entity: str, lines: list[dict[str, Any]]) -> Decimal:
-    if entity == "JournalEntry":
-        return sum(
-            (
-                decimal(ln.get("Amount", 0))
-                for ln in lines
-                if ln.get("JournalEntryLineDetail", {}).get("PostingType") == "Debit"
-            ),
-            Decimal(0),
-        )
-    return sum(
-        (
-            decimal(ln.get("Amount", 0))
-            for ln in lines
-            if ln.get("DetailType") not in ("SubTotalLineDetail", "DiscountLineDetail")
-        ),
-        Decimal(0),
-    )
 
 
 class Mutator:
@@ -118,16 +39,9 @@ class Mutator:
         if spec.kind == "singleton":
             raise validation("6000", "Operation Not Supported", f"{entity} cannot be created")
         with self.store.lock:
-            for name in REQUIRED.get(entity, ()):
-                if fields.get(name) in (None, "", []):
-                    raise validation(
-                        "2020",
-                        "Required param missing, need to supply the required value for the API",
-                        f"Required parameter {name} is missing in the request",
-                        name,
-                    )
-            record = self._defaults(spec, copy.deepcopy(fields))
-            self._validate(spec, record, None, record)
+            rules.require(entity, fields)
+            record = rules.apply_defaults(spec, copy.deepcopy(fields), self.clock.now().date().isoformat())
+            rules.validate(self.store, spec, record, None, record)
             stamp = entity_ts(self.clock.now())
             record.update(
                 {
@@ -158,8 +72,8 @@ class Mutator:
             }
             record = {**(copy.deepcopy(current) if sparse else {}), **copy.deepcopy(body), **keep}
             if "Line" in body and "TotalAmt" not in body and spec.kind == "txn" and entity != "Transfer":
-                record["TotalAmt"] = line_total(entity, record["Line"])
-            self._validate(spec, record, str(record_id), body)
+                record["TotalAmt"] = rules.line_total(entity, record["Line"])
+            rules.validate(self.store, spec, record, str(record_id), body)
             self._bump(entity, record)
         return self._emit(entity, record, "Update")
 
@@ -248,7 +162,7 @@ class Mutator:
         with self.store.lock:
             record = copy.deepcopy(self._current(spec, record_id))
             record["Active"] = False
-            key = "DisplayName" if spec.name in PARTIES else "Name"
+            key = "DisplayName" if spec.name in rules.PARTIES else "Name"
             if rename and key in record and not str(record[key]).endswith(" (deleted)"):
                 record[key] = f"{record[key]} (deleted)"
             self._bump(spec.name, record)
@@ -266,84 +180,3 @@ class Mutator:
     def _notify(self, change: Change) -> None:
         if self.listener is not None:
             self.listener(change)
-
-    def _defaults(self, spec: EntitySpec, record: dict[str, Any]) -> dict[str, Any]:
-        if spec.kind == "list":
-            record.setdefault("Active", True)
-            if "Name" in record:
-                record.setdefault("FullyQualifiedName", record["Name"])
-        if spec.name == "Account":
-            record.setdefault("Classification", CLASSIFICATION.get(record["AccountType"], "Expense"))
-            record.setdefault("SubAccount", False)
-        if spec.kind == "txn":
-            record.setdefault("TxnDate", self.clock.now().date().isoformat())
-            record.setdefault("CurrencyRef", {"value": "USD", "name": "United States Dollar"})
-            if "Line" in record and spec.name != "Transfer":
-                record.setdefault("TotalAmt", line_total(spec.name, record["Line"]))
-            if spec.name in ("Invoice", "Bill", "CreditMemo"):
-                record.setdefault("Balance", record.get("TotalAmt", 0))
-        return record
-
-    def _validate(
-        self, spec: EntitySpec, record: dict[str, Any], own_id: str | None, changed: dict[str, Any]
-    ) -> None:
-        # Only references the request sets are checked: an edit of an old invoice whose customer has since
-        # been made inactive goes through (Intuit does not document this case; refusing it would be stricter).
-        self._check_refs(changed, spec.name)
-        if spec.name == "JournalEntry":
-            credits = sum(
-                (
-                    decimal(ln.get("Amount", 0))
-                    for ln in record.get("Line", [])
-                    if ln.get("JournalEntryLineDetail", {}).get("PostingType") == "Credit"
-                ),
-                Decimal(0),
-            )
-            if credits != line_total("JournalEntry", record.get("Line", [])):
-                raise validation(
-                    "6000",
-                    "A business validation error has occurred while processing your request",
-                    "Business Validation Error: You must balance debits and credits.",
-                )
-        if spec.kind == "list":
-            self._check_unique(spec, record, own_id)
-
-    def _check_refs(self, node: Any, where: str) -> None:
-        if isinstance(node, list):
-            for item in node:
-                self._check_refs(item, where)
-            return
-        if not isinstance(node, dict):
-            return
-        for key, value in node.items():
-            target = REF_TARGETS.get(key)
-            if target and isinstance(value, dict) and "value" in value:
-                found = self.store.get(target, str(value["value"]))
-                if found is None or found.get("Active") is False:
-                    raise QBOFault(
-                        400,
-                        "ValidationFault",
-                        "610",
-                        "Object Not Found",
-                        "Object Not Found : Something you're trying to use has been made inactive. "
-                        "Check the fields with accounts, customers, items, vendors or employees.",
-                        f"{key}:{value['value']}",
-                    )
-            else:
-                self._check_refs(value, where)
-
-    def _check_unique(self, spec: EntitySpec, record: dict[str, Any], own_id: str | None) -> None:
-        key = "DisplayName" if spec.name in PARTIES else "Name"
-        name = record.get(key)
-        if name is None:
-            return
-        for entity in PARTIES if spec.name in PARTIES else (spec.name,):
-            for _, _, other in self.store.view(entity).by_id():
-                if other.get(key) == name and not (entity == spec.name and other["Id"] == own_id):
-                    raise validation(
-                        "6240",
-                        "Duplicate Name Exists Error",
-                        "The name supplied already exists. : Another customer, vendor or employee "
-                        "is already using this name. Please use a different name.",
-                        key,
-                    )

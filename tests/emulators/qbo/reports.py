@@ -143,7 +143,12 @@ class Reports:
             if classification == "Equity":
                 picked.append(({"Id": "", "Name": "Net Income"}, net_income))
             rows.append(_section(group, title, picked, sum((v for _, v in picked), Decimal(0))))
-        return rows, _columns()
+        # As in QBO, liabilities and equity sit inside one "LIABILITIES AND EQUITY" section.
+        both = _section("TotalLiabilitiesAndEquity", "LIABILITIES AND EQUITY", [], Decimal(0))
+        both["Rows"] = {"Row": rows[1:]}
+        total = sum((Decimal(r["Summary"]["ColData"][1]["value"] or 0) for r in rows[1:]), Decimal(0))
+        both["Summary"]["ColData"] = [{"value": "Total Liabilities and Equity"}, {"value": fmt(total)}]
+        return [rows[0], both], _columns()
 
     def _trial(self, daily: Daily, accounts: dict[str, dict[str, Any]], start: str, end: str) -> tuple:
         balances = self._balances(daily, accounts, end)

@@ -192,6 +192,7 @@ class WebhookSender:
             self._pending = [e for e in self._pending if e.due > now]
             self._enqueue(_Notification(due, duplicate=self._rng.random() < self.config.duplicate_rate))
         if self._held is not None and (self._queue or now >= self._held.next_try):
+            self._held.next_try = 0.0
             self._queue.insert(1 if self._queue else 0, self._held)
             self._held = None
         if self._queue and self._queue[0].next_try <= now:

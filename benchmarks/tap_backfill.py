@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tap_quickbooks_online.entities import ENTITIES  # noqa: E402
+
 from tests.emulators.qbo import QBOEmulator  # noqa: E402
 from tests.emulators.qbo.server import Handler  # noqa: E402
 from tests.tap.harness import catalog_for, tap_config  # noqa: E402
@@ -56,7 +57,8 @@ def run_tap(config: dict[str, Any], workdir: Path) -> dict[str, float]:
     started = time.perf_counter()
     proc = subprocess.Popen(
         [TAP, "--config", str(workdir / "config.json"), "--catalog", str(workdir / "catalog.json")],
-        stdout=subprocess.PIPE, stderr=open(workdir / "tap.log", "wb"),  # noqa: SIM115
+        stdout=subprocess.PIPE,
+        stderr=open(workdir / "tap.log", "wb"),  # noqa: SIM115
     )
     records, tail = 0, b""
     assert proc.stdout is not None
@@ -71,8 +73,12 @@ def run_tap(config: dict[str, Any], workdir: Path) -> dict[str, float]:
     wall = time.perf_counter() - started
     if proc.returncode != 0:
         raise SystemExit(f"tap failed (rc {proc.returncode}); see {workdir / 'tap.log'}")
-    return {"records": records, "wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
-            "rss_mb": usage.ru_maxrss / 1024}
+    return {
+        "records": records,
+        "wall": wall,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "rss_mb": usage.ru_maxrss / 1024,
+    }
 
 
 def scenario(records: int, latency_ms: float, throttle: bool, workdir: Path) -> dict[str, float]:
@@ -85,15 +91,22 @@ def scenario(records: int, latency_ms: float, throttle: bool, workdir: Path) -> 
         result = run_tap(tap_config(emu, workdir, settle_seconds=30, cdc_interval=10800), workdir)
         counters = emu.counters()
     api_calls = sum(counters.get(k, 0) for k in ("token", "query", "batch", "cdc", "read"))
-    return {**result, "company": size, "api_calls": api_calls, "throttled": counters.get("throttled", 0),
-            "pages": sum(counters.get(k, 0) for k in ("query", "batch"))}
+    return {
+        **result,
+        "company": size,
+        "api_calls": api_calls,
+        "throttled": counters.get("throttled", 0),
+        "pages": sum(counters.get(k, 0) for k in ("query", "batch")),
+    }
 
 
 def show(title: str, r: dict[str, float]) -> None:
-    print(f"{title}: {int(r['records'])} records of {int(r['company'])} in {r['wall']:.1f} s "
-          f"= {r['records'] / r['wall']:,.0f} records/s; API calls {int(r['api_calls'])} "
-          f"(429s {int(r['throttled'])}); tap CPU {r['cpu']:.1f} s = {r['records'] / r['cpu']:,.0f} "
-          f"records per CPU-second; tap peak RSS {r['rss_mb']:.0f} MB")
+    print(
+        f"{title}: {int(r['records'])} records of {int(r['company'])} in {r['wall']:.1f} s "
+        f"= {r['records'] / r['wall']:,.0f} records/s; API calls {int(r['api_calls'])} "
+        f"(429s {int(r['throttled'])}); tap CPU {r['cpu']:.1f} s = {r['records'] / r['cpu']:,.0f} "
+        f"records per CPU-second; tap peak RSS {r['rss_mb']:.0f} MB"
+    )
 
 
 def main() -> None:
@@ -109,14 +122,18 @@ def main() -> None:
             min_pages = math.ceil(limited["company"] / 1000) + len(ENTITIES)
             best = limit_bound(min_pages, 0.2)
             rate = limited["company"] / best
-            print(f"  limit-bound: >= {min_pages} requests of <= 1000 rows need >= {best:.1f} s "
-                  f"= {rate:,.0f} records/s at best; achieved {limited['records'] / limited['wall'] / rate:.0%}")
+            print(
+                f"  limit-bound: >= {min_pages} requests of <= 1000 rows need >= {best:.1f} s "
+                f"= {rate:,.0f} records/s at best; achieved {limited['records'] / limited['wall'] / rate:.0%}"
+            )
         cpu = scenario(args.records, 0, False, work / "cpu")
         show("cpu (0 ms, no throttle)", cpu)
         small = scenario(args.records // 5, 0, False, work / "small")
         show("rss check (1/5 company)", small)
-        print(f"  peak RSS {small['rss_mb']:.0f} MB at {int(small['company'])} records vs "
-              f"{cpu['rss_mb']:.0f} MB at {int(cpu['company'])}")
+        print(
+            f"  peak RSS {small['rss_mb']:.0f} MB at {int(small['company'])} records vs "
+            f"{cpu['rss_mb']:.0f} MB at {int(cpu['company'])}"
+        )
 
 
 if __name__ == "__main__":

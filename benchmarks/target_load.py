@@ -166,6 +166,8 @@ def child(kind: str, input_path: str, workdir: str, config: dict[str, Any]) -> N
     else:
         from target_databricks.target import TargetDatabricks
 
+        if kind == "delta-no-validation":
+            config = {**config, "validate_records": False}
         target = TargetDatabricks(
             config={"delta_root": f"{workdir}/delta", "quarantine_path": f"{workdir}/q", **config}
         )
@@ -214,7 +216,11 @@ def main() -> None:
     parser.add_argument(
         "--sizes", default="", help="extra smaller sizes (comma separated) to show RSS is flat"
     )
-    parser.add_argument("--engines", default="delta,databricks")
+    parser.add_argument(
+        "--engines",
+        default="delta,delta-no-validation,databricks",
+        help="delta, delta-no-validation, databricks",
+    )
     args = parser.parse_args()
     sizes = sorted({args.records, *(int(s) for s in args.sizes.split(",") if s)})
     kinds = ["noop-sdk-defaults", "noop-msgspec", *args.engines.split(",")]

@@ -166,7 +166,8 @@ class LatencyRun:
             return
         now = time.monotonic()
         for row in rows:
-            if self.markers.get(row["Id"]) == row["PrivateNote"] and row["Id"] not in self.landed_at:
+            marker = self.markers.get(row["Id"])
+            if marker is not None and marker == row["PrivateNote"] and row["Id"] not in self.landed_at:
                 self.landed_at[row["Id"]] = now
 
 

@@ -172,8 +172,6 @@ class QBOClient:
             fault = fault_from_json(payload) if isinstance(payload, dict) else None
         error = classify(response.status_code, response.content, response.headers, tid, fault)
         if error is not None:
-            if isinstance(error, ThrottledError):
-                self.limiter.pause(error.retry_after if error.retry_after is not None else 1.0)
             raise error
         if not isinstance(payload, dict):
             raise FatalError(
@@ -196,6 +194,8 @@ class QBOClient:
         with self._count_lock:
             self.retries += 1
         exc = details.get("exception")
+        if isinstance(exc, ThrottledError):  # the budget is per realm: every thread waits, not only this one
+            self.limiter.pause(details["wait"])
         LOGGER.warning(
             "Retrying QBO %s call in %.1fs (attempt %d): %s",
             details["args"][1],

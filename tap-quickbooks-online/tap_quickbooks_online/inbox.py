@@ -158,14 +158,15 @@ def _legacy_events(payload: dict[str, Any]) -> tuple[list[InboxEvent], int]:
 
 
 def _cloud_event(item: dict[str, Any]) -> InboxEvent | None:
+    """The event, or None when its type is not a QBO entity change the tap syncs."""
     event_id, event_type = _text(item, "id"), _text(item, "type")
-    realm_id, entity_id = _text(item, "intuitaccountid"), _text(item, "intuitentityid")
-    occurred_at = normalize_time(item["time"]) if "time" in item else datetime.now(UTC).isoformat()
     match = _CLOUDEVENT_TYPE.match(event_type)
     entity = WEBHOOK_ENTITIES.get(match.group(1).lower()) if match else None
     operation = _CLOUDEVENT_VERBS.get(match.group(2).lower()) if match else None
     if entity is None or operation is None:
         return None
+    realm_id, entity_id = _text(item, "intuitaccountid"), _text(item, "intuitentityid")
+    occurred_at = normalize_time(item["time"]) if "time" in item else datetime.now(UTC).isoformat()
     data = item.get("data")
     deleted_id = _optional_text(data if isinstance(data, dict) else None, "deletedid")
     # CloudEvents guarantees only source + id to be unique.

@@ -126,17 +126,20 @@ class Backfill:
         return lambda stop: Walk(self.client, self.entity, window, self.page_size, stop).pages()
 
     def _slices(self) -> list[q.Window]:
-        """Boundaries at every `span`-th row, so slices hold similar row counts."""
-        n_slices = min(self.total // (self.page_size * 2), self.workers * 4)
-        if n_slices < 2:
+        """Boundaries at quantiles, so slices hold similar row counts (about two slices per worker).
+
+        A slice spans `k * page_size - 1` rows, so its last page comes back short and ends the walk
+        without an extra empty query.
+        """
+        pages = -(-self.total // self.page_size)
+        if pages < 4:
             return [q.Window(self.low)]
-        span = self.total // n_slices
+        per_slice = max(2, -(-pages // (self.workers * 2)))
+        span = per_slice * self.page_size - 1
+        positions = list(range(span + 1, self.total + 1, span))
         with ThreadPoolExecutor(self.workers) as pool:
-            bounds = list(pool.map(self._probe, [i * span + 1 for i in range(1, n_slices)]))
-        edges = [
-            self.low,
-            *sorted({b for b in bounds if b is not None and (self.low is None or b > self.low)}),
-        ]
+            bounds = list(pool.map(self._probe, positions))
+        edges = [self.low, *sorted({b for b in bounds if b is not None and (self.low is None or b > self.low)})]
         return [q.Window(lo, hi) for lo, hi in zip(edges, [*edges[1:], None], strict=True)]
 
     def _probe(self, position: int) -> datetime | None:

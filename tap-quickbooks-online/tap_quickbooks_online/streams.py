@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from datetime import UTC, datetime
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
@@ -52,8 +52,12 @@ def deleted_record(row_id: str, occurred_at: str) -> Row:
 
 @cache
 def _warn_unknown(stream: str, fields: tuple[str, ...], logger: logging.Logger) -> None:
-    logger.warning("%s: QBO sent fields the schema lacks, dropped: %s. Regenerate the schemas "
-                   "(tools/gen_schemas.py) or report it.", stream, ", ".join(fields))
+    logger.warning(
+        "%s: QBO sent fields the schema lacks, dropped: %s. Regenerate the schemas "
+        "(tools/gen_schemas.py) or report it.",
+        stream,
+        ", ".join(fields),
+    )
 
 
 class Progress:
@@ -101,7 +105,7 @@ class QBOStream(Stream):
     def _every_field_selected(self) -> bool:
         return all(self.mask.values())
 
-    def _generate_record_messages(self, record: Row) -> Iterator[singer.RecordMessage]:
+    def _generate_record_messages(self, record: Row) -> Generator[singer.RecordMessage, None, None]:
         """singer-sdk's version minus a per-record walk of the selection mask when nothing is deselected.
 
         A top-level field missing from the schema is dropped with a warning naming it (never silently).
@@ -118,8 +122,12 @@ class QBOStream(Stream):
         for stream_map in self.stream_maps:
             mapped = stream_map.transform(record)
             if mapped is not None:
-                yield singer.RecordMessage(stream=stream_map.stream_alias, record=mapped,
-                                           version=self._stream_version, time_extracted=now)
+                yield singer.RecordMessage(
+                    stream=stream_map.stream_alias,
+                    record=mapped,
+                    version=self._stream_version,
+                    time_extracted=now,
+                )
 
     # singer-sdk would advance the bookmark to the max record value; this stream sets it itself.
     def _increment_stream_state(self, latest_record: Row, *, context: Context | None = None) -> None:

@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio.to_thread
 import click
@@ -32,11 +32,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from tap_quickbooks_online.inbox import Inbox, MalformedPayload, parse_payload
+from tap_quickbooks_online.inbox import Inbox, InboxError, parse_payload
 from tap_quickbooks_online.tap import CONFIG_SCHEMA
 from tap_quickbooks_online.trigger import Trigger
 
 logger = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 WEBHOOK_PATH = "/webhooks"
 SIGNATURE_HEADER = "intuit-signature"
@@ -164,7 +165,7 @@ class Receiver:
             return self._reject(401, "missing or invalid intuit-signature", request)
         try:
             events, ignored = parse_payload(body)
-        except (MalformedPayload, ValueError) as exc:
+        except ValueError as exc:  # MalformedPayload, or an event field InboxEvent refuses
             return self._reject(400, str(exc), request)
         wanted = [e for e in events if self.settings.realm_id in (None, e.realm_id)]
         ignored += len(events) - len(wanted)
@@ -262,14 +263,16 @@ def cli() -> None:
 def serve(config_paths: tuple[str, ...], host: str | None, port: int | None, log_level: str) -> None:
     """Receive signed QBO webhooks into the inbox until interrupted."""
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    settings = _settings_or_exit(lambda: load_settings(config_paths, host=host, port=port))
+    settings = _or_exit(lambda: load_settings(config_paths, host=host, port=port))
+    app = _or_exit(lambda: create_app(settings))
     logger.info("Webhook receiver on %s:%s%s, inbox %s", settings.host, settings.port, WEBHOOK_PATH,
                 settings.inbox_path)  # fmt: skip
-    uvicorn.Server(uvicorn_config(create_app(settings), settings)).run()
+    uvicorn.Server(uvicorn_config(app, settings)).run()
 
 
-def _settings_or_exit(load: Callable[[], WebhookSettings]) -> WebhookSettings:
+def _or_exit(build: Callable[[], _T]) -> _T:
+    """Configuration problems end the command with one clear line instead of a traceback."""
     try:
-        return load()
-    except (ValueError, OSError) as exc:  # json errors are ValueErrors
+        return build()
+    except (ValueError, OSError, InboxError) as exc:  # json errors are ValueErrors
         raise click.ClickException(str(exc)) from exc

@@ -142,7 +142,12 @@ class Loader:
                 "Replaying quarantined batch %s (%d rows) into %s", entry.batch_id, entry.rows, entry.table
             )
             batch = Batch(
-                entry.batch_id, entry.stream, entry.table, self.quarantine.load(entry), entry.plan, entry.rows
+                entry.batch_id,
+                entry.stream,
+                entry.table,
+                self.quarantine.load(entry),
+                _replayable(entry.plan),
+                entry.rows,
             )
             rows.append(self.load(batch, replay=entry))
         return rows
@@ -166,6 +171,13 @@ class Loader:
             raise LoadFailed(
                 f"writing the audit row to {self.audit_table} failed: {describe(exc, self.secrets)}"
             ) from exc
+
+
+def _replayable(plan: WritePlan) -> WritePlan:
+    """A late batch must never replace a table that has moved on: an `overwrite` batch is merged instead."""
+    if plan.method != "overwrite":
+        return plan
+    return WritePlan("upsert" if plan.merge.keys else "append-only", plan.merge)
 
 
 def _described(schema: pa.Schema) -> dict[str, str]:

@@ -128,7 +128,7 @@ CONFIG = th.PropertiesList(
         th.NumberType,
         "Max flush seconds",
         "Flush every stream (then emit STATE) once buffered records are this many seconds old; "
-        "rows per flush are bounded by batch_size_rows (default 20000).",
+        "rows per flush are bounded by batch_size_rows (default 10000).",
     ),
     _setting(
         "load_method",

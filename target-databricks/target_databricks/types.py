@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import msgspec
 import pyarrow as pa
-import simplejson
 
 TIMESTAMP = pa.timestamp("us", tz="UTC")
 MAX_DECIMAL_PRECISION = 38
@@ -49,12 +49,11 @@ def _types(schema: dict) -> set[str]:
     return found - {"null"}
 
 
+_JSON = msgspec.json.Encoder(decimal_format="number", enc_hook=str)  # Decimals stay exact numbers
+
+
 def _to_json(value: Any) -> Any:
-    return (
-        None
-        if value is None
-        else simplejson.dumps(value, use_decimal=True, default=str, separators=(",", ":"))
-    )
+    return None if value is None else _JSON.encode(value).decode()
 
 
 def _to_float(value: Any) -> Any:

@@ -11,7 +11,6 @@ from databricks import sql
 from databricks.sql.client import Connection
 
 from tests.emulators.databricks import DatabricksEmulator
-from tests.emulators.databricks.sqlcheck import ALL_STATEMENTS, unparseable
 
 # Small retry budget so fault tests finish in about a second (the connector's minimums are 0.1 s / 1 s / 5 s).
 FAST_RETRIES: dict[str, Any] = {
@@ -20,14 +19,6 @@ FAST_RETRIES: dict[str, Any] = {
     "_retry_delay_max": 5,
     "_retry_stop_after_attempts_count": 3,
 }
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _every_statement_parses_as_databricks_sql() -> Iterator[None]:
-    """Session-wide: whatever any emulator executed must parse with sqlglot's databricks dialect."""
-    yield
-    bad = unparseable(ALL_STATEMENTS)
-    assert not bad, f"statements Databricks would not parse: {bad}"
 
 
 @pytest.fixture

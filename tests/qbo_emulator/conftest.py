@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +58,7 @@ class Api:
     def rows(self, text: str) -> list[dict[str, Any]]:
         response = self.query(text)
         assert response.status_code == 200, response.text
-        body = response.json()["QueryResponse"]
+        body = response.json(parse_float=Decimal)["QueryResponse"]
         return next((v for k, v in body.items() if isinstance(v, list)), [])
 
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from intuitlib.client import AuthClient
 from quickbooks import QuickBooks
+from quickbooks.batch import batch_update
 from quickbooks.cdc import change_data_capture
 from quickbooks.exceptions import AuthorizationException, ValidationException
 from quickbooks.objects.customer import Customer
@@ -28,7 +29,11 @@ def qb(emu: QBOEmulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[QuickBooks
         emu.client_id, emu.client_secret, "https://app.example/callback", environment=emu.discovery_url
     )
     client = QuickBooks(
-        auth_client=auth, refresh_token=emu.issue_refresh_token(), company_id=emu.realm_id, minorversion=75
+        auth_client=auth,
+        refresh_token=emu.issue_refresh_token(),
+        company_id=emu.realm_id,
+        minorversion=75,
+        use_decimal=True,
     )
     client.api_url_v3 = f"{emu.base_url}/v3"
     return client
@@ -38,7 +43,7 @@ def test_queries_return_the_stored_objects(emu: QBOEmulator, qb: QuickBooks) -> 
     invoices = Invoice.query("SELECT * FROM Invoice ORDERBY Id STARTPOSITION 11 MAXRESULTS 5", qb=qb)
     stored = emu.store.all("Invoice")[10:15]
     assert [i.Id for i in invoices] == [s["Id"] for s in stored]
-    assert [float(i.TotalAmt) for i in invoices] == [s["TotalAmt"] for s in stored]
+    assert [i.TotalAmt for i in invoices] == [s["TotalAmt"] for s in stored]
     assert [i.CustomerRef.value for i in invoices] == [s["CustomerRef"]["value"] for s in stored]
     assert Invoice.count(qb=qb) == len(emu.store.all("Invoice"))
     big = Invoice.where("TotalAmt > '20000.00'", max_results=1000, qb=qb)
@@ -51,7 +56,7 @@ def test_read_by_id(emu: QBOEmulator, qb: QuickBooks) -> None:
     entry = JournalEntry.get(2, qb=qb)
     stored = record(emu, "JournalEntry", "2")
     assert entry.Id == "2"
-    assert [float(line.Amount) for line in entry.Line] == [line["Amount"] for line in stored["Line"]]
+    assert [line.Amount for line in entry.Line] == [line["Amount"] for line in stored["Line"]]
     assert (
         entry.Line[0].JournalEntryLineDetail.PostingType
         == stored["Line"][0]["JournalEntryLineDetail"]["PostingType"]
@@ -75,3 +80,31 @@ def test_faults_map_to_the_clients_exceptions(emu: QBOEmulator, qb: QuickBooks) 
     emu.clock.advance(3600)
     with pytest.raises(AuthorizationException):
         Invoice.get(1, qb=qb)
+
+
+def test_batch_update_with_a_stale_item(emu: QBOEmulator, qb: QuickBooks) -> None:
+    fresh = Customer.get(3, qb=qb)
+    fresh.CompanyName = "Batch Renamed"
+    stale = Customer.get(4, qb=qb)
+    emu.mutate.update("Customer", "4", {"Notes": "changed meanwhile"})
+    stale.CompanyName = "Too Late"
+    result = batch_update([fresh, stale], qb=qb)
+    assert [c.Id for c in result.successes] == ["3"]
+    assert [f.Error[0].code for f in result.faults] == ["5010"]
+    assert record(emu, "Customer", "3")["CompanyName"] == "Batch Renamed"
+    assert record(emu, "Customer", "4")["CompanyName"] != "Too Late"
+    assert emu.counters()["batch"] == 1
+
+
+def test_save_delete_and_void_through_the_client(emu: QBOEmulator, qb: QuickBooks) -> None:
+    customer = Customer()
+    customer.DisplayName = "Saved Through The Client"
+    customer.save(qb=qb)
+    assert record(emu, "Customer", customer.Id)["DisplayName"] == "Saved Through The Client"
+    doomed = Invoice.get(30, qb=qb)
+    doomed.delete(qb=qb)
+    assert emu.store.get("Invoice", "30") is None
+    voided = Invoice.get(31, qb=qb)
+    voided.void(qb=qb)
+    assert record(emu, "Invoice", "31")["TotalAmt"] == 0
+    assert record(emu, "Invoice", "31")["PrivateNote"] == "Voided"

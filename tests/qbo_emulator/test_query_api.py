@@ -211,3 +211,15 @@ def test_offset_paging_skips_deleted_and_moved_rows_exactly(emu: QBOEmulator, ap
         for start in (1, 2, 49, 400, len(expected) - 3):
             rows = api.rows(f"select * from Invoice {clause} startposition {start} maxresults 5")
             assert [r["Id"] for r in rows] == expected[start - 1 : start + 4], (clause, start)
+
+
+def test_like_treats_only_percent_as_a_wildcard(emu: QBOEmulator, api: Api) -> None:
+    emu.mutate.create("Customer", {"DisplayName": "A[1]*?.x Ltd"})
+    emu.mutate.create("Customer", {"DisplayName": "A1zz Ltd"})
+    assert [
+        r["DisplayName"] for r in api.rows("select * from Customer where DisplayName like 'A[1]*?.%'")
+    ] == ["A[1]*?.x Ltd"]
+    assert [r["DisplayName"] for r in api.rows("select * from Customer where DisplayName like '%ltd'")] == [
+        "A[1]*?.x Ltd",
+        "A1zz Ltd",
+    ]

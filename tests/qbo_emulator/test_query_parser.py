@@ -22,7 +22,7 @@ def test_select_star_defaults() -> None:
 
 def test_full_grammar_is_case_insensitive() -> None:
     q = parse(
-        "select count(*) from invoice where MetaData.LastUpdatedTime >= '2026-01-01T00:00:00-08:00' "
+        "select count(*) from Invoice where MetaData.LastUpdatedTime >= '2026-01-01T00:00:00-08:00' "
         "and TotalAmt > '300.00' and Id in ('1', '2') and DocNumber like '10%' "
         "orderby MetaData.LastUpdatedTime desc, Id startposition 11 maxresults 1000"
     )
@@ -91,6 +91,7 @@ def test_syntax_errors_are_query_parser_error_4000(text: str) -> None:
         ("SELECT * FROM Customer MAXRESULTS 0", "value 0 is too small. Min allowed value is 1"),
         ("SELECT * FROM Customer MAXRESULTS 1001", "value 1001 is too large. Max allowed value is 1000"),
         ("SELECT * FROM Widget", "Entity 'Widget' is not supported"),
+        ("SELECT * FROM invoice", "Entity 'invoice' is not supported"),
         ("SELECT * FROM Invoice WHERE Foo = '1'", "property 'Foo' is not queryable for entity Invoice"),
         ("SELECT * FROM Invoice ORDERBY PrivateNote", "property 'PrivateNote' is not queryable"),
         ("SELECT * FROM Invoice WHERE TotalAmt LIKE '1%'", "LIKE is not supported on property 'TotalAmt'"),

@@ -15,7 +15,6 @@ from typing import Any
 
 import msgspec
 from cryptography.fernet import Fernet
-
 from tap_quickbooks_online.tap import TapQuickBooksOnline
 
 _DECODER = msgspec.json.Decoder(float_hook=Decimal)
@@ -71,8 +70,12 @@ def catalog_for(streams: list[str] | None) -> dict[str, Any]:
     return catalog
 
 
-def run_tap(config: dict[str, Any], state: dict[str, Any] | None = None,
-            streams: list[str] | None = None, log_level: int = logging.INFO) -> RunResult:
+def run_tap(
+    config: dict[str, Any],
+    state: dict[str, Any] | None = None,
+    streams: list[str] | None = None,
+    log_level: int = logging.INFO,
+) -> RunResult:
     """One tap run; returns records per stream, the last STATE and every log line it wrote."""
     log_stream = io.StringIO()
     handler = logging.StreamHandler(log_stream)

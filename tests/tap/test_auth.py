@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 import requests
-
 from tap_quickbooks_online.errors import TokenRevokedError
 from tap_quickbooks_online.token_store import Tokens, TokenStore
+
 from tests.emulators.qbo import QBOEmulator
 from tests.tap.harness import catalog_for, run_tap
 from tests.tap.test_sync import expire_access_token
@@ -33,7 +33,8 @@ def start_tap(config: dict[str, Any], tmp_path: Path, name: str) -> subprocess.P
     (tmp_path / "catalog.json").write_text(json.dumps(catalog_for(SMALL)))
     return subprocess.Popen(
         [TAP, "--config", str(tmp_path / f"{name}.json"), "--catalog", str(tmp_path / "catalog.json")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
 
 
@@ -51,8 +52,12 @@ def test_rotation_is_persisted_and_two_processes_started_at_once_both_succeed(
     assert rotated != seed
     assert emu.counters()["token"] == 1, "the second process reused the first one's fresh access token"
     # The old token is dead at Intuit; the store holds the live one, so later runs keep working.
-    dead = requests.post(emu.token_url, data={"grant_type": "refresh_token", "refresh_token": seed},
-                         auth=(emu.client_id, emu.client_secret), timeout=10)
+    dead = requests.post(
+        emu.token_url,
+        data={"grant_type": "refresh_token", "refresh_token": seed},
+        auth=(emu.client_id, emu.client_secret),
+        timeout=10,
+    )
     assert dead.status_code == 400
     for _ in range(2):
         expire_access_token(config)
@@ -72,30 +77,41 @@ def test_both_processes_refresh_when_their_tokens_expire_between_runs(
         assert proc.returncode == 0, err.decode()[-2000:]
 
 
-def test_revoked_refresh_token_stops_with_the_fix(emu: QBOEmulator, config: dict[str, Any],
-                                                 tmp_path: Path) -> None:
+def test_revoked_refresh_token_stops_with_the_fix(
+    emu: QBOEmulator, config: dict[str, Any], tmp_path: Path
+) -> None:
     run_tap(config, streams=SMALL)
-    revoke = requests.post(emu.revoke_url, json={"token": stored(config).refresh_token},
-                           auth=(emu.client_id, emu.client_secret), timeout=10)
+    revoke = requests.post(
+        emu.revoke_url,
+        json={"token": stored(config).refresh_token},
+        auth=(emu.client_id, emu.client_secret),
+        timeout=10,
+    )
     assert revoke.status_code == 200
     with pytest.raises(TokenRevokedError, match="re-authorise the app"):
         run_tap(config, streams=SMALL)  # the access token is revoked too: 401, refresh, invalid_grant
     proc = start_tap(config, tmp_path, "revoked")
     _, err = proc.communicate(timeout=120)
     assert proc.returncode != 0
-    assert b"re-authorise the app" in err and b"refresh_token" in err
+    assert b"re-authorise the app" in err
+    assert b"refresh_token" in err
 
 
 def test_a_new_config_refresh_token_reseeds_the_store(emu: QBOEmulator, config: dict[str, Any]) -> None:
     run_tap(config, streams=SMALL)
-    requests.post(emu.revoke_url, json={"token": stored(config).refresh_token},
-                  auth=(emu.client_id, emu.client_secret), timeout=10)
+    requests.post(
+        emu.revoke_url,
+        json={"token": stored(config).refresh_token},
+        auth=(emu.client_id, emu.client_secret),
+        timeout=10,
+    )
     config["refresh_token"] = emu.issue_refresh_token()  # the user re-authorised
     assert run_tap(config, streams=SMALL).records["terms"]
 
 
-def test_no_token_or_secret_reaches_any_log(emu: QBOEmulator, config: dict[str, Any],
-                                            monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_no_token_or_secret_reaches_any_log(
+    emu: QBOEmulator, config: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     emu.oauth.rotate_after = 0
     seen: list[str] = [config["refresh_token"], config["client_secret"], config["token_store_key"]]
     original = TokenStore.write
@@ -112,13 +128,19 @@ def test_no_token_or_secret_reaches_any_log(emu: QBOEmulator, config: dict[str, 
     proc = start_tap(config, tmp_path, "logs")
     _, err = proc.communicate(timeout=120)
     logs.append(err.decode())
-    requests.post(emu.revoke_url, json={"token": stored(config).refresh_token},
-                  auth=(emu.client_id, emu.client_secret), timeout=10)
+    requests.post(
+        emu.revoke_url,
+        json={"token": stored(config).refresh_token},
+        auth=(emu.client_id, emu.client_secret),
+        timeout=10,
+    )
     with pytest.raises(TokenRevokedError) as caught:
         run_tap(config, streams=SMALL, log_level=logging.DEBUG)
     logs.append(str(caught.value))
     text = "\n".join(logs)
-    assert "401" in text and "Refreshing" in text, "the logs must cover the refresh paths"
+    assert "401" in text, "the logs must cover the 401 path"
+    assert "Refreshing" in text, "the logs must cover the refresh path"
     assert len(seen) >= 7
     for secret in seen:
-        assert secret and secret not in text
+        assert secret
+        assert secret not in text

@@ -7,9 +7,9 @@ import threading
 from typing import Any
 
 import pytest
-
 from tap_quickbooks_online.client import QBOClient
 from tap_quickbooks_online.errors import RetriableError, ThrottledError
+
 from tests.emulators.qbo import QBOEmulator
 from tests.tap.harness import RunResult, run_tap
 from tests.tap.test_sync import CDC_STREAMS, expected, normal
@@ -29,8 +29,11 @@ def assert_matches(emu: QBOEmulator, result: RunResult, streams: list[str]) -> N
         assert got == expected(emu, stream), stream
 
 
-def test_429_storm_5xx_and_resets_still_give_a_complete_sync(emu: QBOEmulator, config: dict[str, Any]) -> None:
-    emu.limiter.concurrent = 2  # the tap runs 10 at once: most requests meet Intuit's XML 429
+def test_429_storm_5xx_and_resets_still_give_a_complete_sync(
+    emu: QBOEmulator, config: dict[str, Any]
+) -> None:
+    emu.limiter.concurrent = 2  # the tap runs up to 10 at once: many requests meet the XML 429
+    emu.faults.latency_ms = 30  # so that requests overlap
     emu.faults.error_5xx_rate = 0.15
     emu.faults.reset_rate = 0.05
     result = run_tap({**config, "page_size": 5}, streams=BUSY)
@@ -38,11 +41,13 @@ def test_429_storm_5xx_and_resets_still_give_a_complete_sync(emu: QBOEmulator, c
     assert counters.get("throttled", 0) >= 5, counters
     assert counters.get("fault_5xx", 0) >= 3, counters
     assert_matches(emu, result, BUSY)
-    assert "retries=" in result.log_text and "QBO API calls this run" in result.log_text
+    assert "retries=" in result.log_text
+    assert "QBO API calls this run" in result.log_text
 
 
-def test_server_errors_are_retried_with_growing_waits(emu: QBOEmulator, config: dict[str, Any],
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_server_errors_are_retried_with_growing_waits(
+    emu: QBOEmulator, config: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     emu.faults.fail_next("query", status=503, count=3)
     waits: list[float] = []
     monkeypatch.setattr("time.sleep", lambda s: waits.append(s))
@@ -76,8 +81,11 @@ def _mutate_until(emu: QBOEmulator, stop: threading.Event, done: list[str]) -> N
         elif roll < 0.85 and len(invoices) > 50:
             emu.mutate.delete("Invoice", invoices.pop(rng.randrange(len(invoices))))
         else:
-            invoices.append(emu.mutate.create("Invoice", {"CustomerRef": template["CustomerRef"],
-                                                         "Line": template["Line"]})["Id"])
+            invoices.append(
+                emu.mutate.create(
+                    "Invoice", {"CustomerRef": template["CustomerRef"], "Line": template["Line"]}
+                )["Id"]
+            )
         done.append("x")
         stop.wait(0.01)
 
@@ -86,7 +94,7 @@ def test_paging_loses_nothing_while_the_company_changes(emu: QBOEmulator, config
     streams = ["invoices", "customers"]
     untouched_before = {s: dict(expected(emu, s)) for s in streams}
     emu.faults.latency_ms = 15
-    stop, done = threading.Event(), []
+    stop, done = threading.Event(), list[str]()
     mutator = threading.Thread(target=_mutate_until, args=(emu, stop, done))
     cfg = {**config, "page_size": 10, "settle_seconds": 2}
     mutator.start()

@@ -8,8 +8,8 @@ import tempfile
 from pathlib import Path
 
 from singer_sdk.testing import SuiteConfig, get_tap_test_class
-
 from tap_quickbooks_online.tap import TapQuickBooksOnline
+
 from tests.emulators.qbo import QBOEmulator
 from tests.tap.conftest import SCALE
 from tests.tap.harness import tap_config

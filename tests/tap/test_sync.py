@@ -7,9 +7,9 @@ from decimal import Decimal
 from typing import Any
 
 import msgspec
-
-from tap_quickbooks_online.token_store import TokenStore
 from tap_quickbooks_online.entities import BY_STREAM, ENTITIES, load_schema
+from tap_quickbooks_online.token_store import TokenStore
+
 from tests.emulators.qbo import QBOEmulator
 from tests.tap.harness import RunResult, run_tap
 from tests.tap.test_schemas import missing_keys
@@ -84,7 +84,8 @@ def test_incremental_brings_exactly_the_mutations(emu: QBOEmulator, config: dict
     invoices = second.by_id("invoices")
     deleted_id, voided_id = sorted(changed["invoices"] - {max(changed["invoices"], key=int)}, key=int)
     assert invoices[deleted_id]["_sdc_deleted_at"] == invoices[deleted_id]["MetaData"]["LastUpdatedTime"]
-    assert invoices[voided_id]["TotalAmt"] == 0 and invoices[voided_id]["_sdc_deleted_at"] is None
+    assert invoices[voided_id]["TotalAmt"] == 0
+    assert invoices[voided_id]["_sdc_deleted_at"] is None
     assert second.by_id("vendors").popitem()[1]["Active"] is False
     merged_away = second.by_id("customers")
     assert sum(1 for r in merged_away.values() if r["_sdc_deleted_at"]) == 1
@@ -110,7 +111,9 @@ def test_no_change_incremental_makes_at_most_two_calls(emu: QBOEmulator, config:
     assert third.state["bookmarks"] == second.state["bookmarks"]
 
 
-def test_bookmark_older_than_cdc_window_falls_back_to_a_query(emu: QBOEmulator, config: dict[str, Any]) -> None:
+def test_bookmark_older_than_cdc_window_falls_back_to_a_query(
+    emu: QBOEmulator, config: dict[str, Any]
+) -> None:
     first = run_tap(config, streams=["invoices", "customers"])
     old = (datetime.now(UTC) - timedelta(days=40)).isoformat()
     state = first.state
@@ -122,8 +125,11 @@ def test_bookmark_older_than_cdc_window_falls_back_to_a_query(emu: QBOEmulator, 
     assert delta.get("cdc") == 1, "customers stay on CDC"
     assert delta.get("batch", 0) + delta.get("query", 0) >= 1
     cutoff = datetime.fromisoformat(old)
-    want = {r["Id"] for r in emu.store.all("Invoice")
-            if datetime.fromisoformat(r["MetaData"]["LastUpdatedTime"]) >= cutoff}
+    want = {
+        r["Id"]
+        for r in emu.store.all("Invoice")
+        if datetime.fromisoformat(r["MetaData"]["LastUpdatedTime"]) >= cutoff
+    }
     assert want, "the emulator must hold invoices changed in the last 40 days"
     assert {r["Id"] for r in second.records["invoices"]} == want
     assert datetime.fromisoformat(second.state["bookmarks"]["invoices"]["replication_key_value"]) > cutoff

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from tap_quickbooks_online.inbox import Inbox, InboxEvent
+
 from tests.emulators.qbo import QBOEmulator
 from tests.tap.harness import run_tap
 from tests.tap.test_sync import expected, normal
@@ -13,10 +14,25 @@ from tests.tap.test_sync import expected, normal
 STREAMS = ["invoices", "customers", "vendors"]
 
 
-def event(emu: QBOEmulator, entity: str, entity_id: str, operation: str, n: int,
-          deleted_id: str | None = None, realm: str | None = None) -> InboxEvent:
-    return InboxEvent(None, realm or emu.realm_id, entity, entity_id, operation, deleted_id,
-                      emu.clock.now().isoformat(timespec="seconds"), f"evt-{n}")
+def event(
+    emu: QBOEmulator,
+    entity: str,
+    entity_id: str,
+    operation: str,
+    n: int,
+    deleted_id: str | None = None,
+    realm: str | None = None,
+) -> InboxEvent:
+    return InboxEvent(
+        None,
+        realm or emu.realm_id,
+        entity,
+        entity_id,
+        operation,
+        deleted_id,
+        emu.clock.now().isoformat(timespec="seconds"),
+        f"evt-{n}",
+    )
 
 
 def test_inbox_events_are_fetched_through_batch_and_deletes_emitted(
@@ -31,18 +47,22 @@ def test_inbox_events_are_fetched_through_batch_and_deletes_emitted(
 
     invoices = emu.store.all("Invoice")
     customers = [c for c in emu.store.all("Customer") if c.get("Active", True)]
-    created = emu.mutate.create("Invoice", {"CustomerRef": invoices[0]["CustomerRef"], "Line": invoices[0]["Line"]})
+    created = emu.mutate.create(
+        "Invoice", {"CustomerRef": invoices[0]["CustomerRef"], "Line": invoices[0]["Line"]}
+    )
     emu.mutate.void("Invoice", invoices[2]["Id"])
     emu.mutate.delete("Invoice", invoices[3]["Id"])
     emu.mutate.merge("Customer", customers[0]["Id"], customers[1]["Id"])
-    inbox.add([
-        event(emu, "Invoice", created["Id"], "Create", 1),
-        event(emu, "Invoice", invoices[2]["Id"], "Void", 2),
-        event(emu, "Invoice", invoices[3]["Id"], "Update", 3),  # an update, then its delete
-        event(emu, "Invoice", invoices[3]["Id"], "Delete", 4),
-        event(emu, "Customer", customers[1]["Id"], "Merge", 5, deleted_id=customers[0]["Id"]),
-        event(emu, "Invoice", invoices[4]["Id"], "Update", 6, realm="1234"),  # another company
-    ])
+    inbox.add(
+        [
+            event(emu, "Invoice", created["Id"], "Create", 1),
+            event(emu, "Invoice", invoices[2]["Id"], "Void", 2),
+            event(emu, "Invoice", invoices[3]["Id"], "Update", 3),  # an update, then its delete
+            event(emu, "Invoice", invoices[3]["Id"], "Delete", 4),
+            event(emu, "Customer", customers[1]["Id"], "Merge", 5, deleted_id=customers[0]["Id"]),
+            event(emu, "Invoice", invoices[4]["Id"], "Update", 6, realm="1234"),  # another company
+        ]
+    )
     before = emu.counters()
     second = run_tap({**cfg, "cdc_interval": 86400}, state=first.state, streams=STREAMS)
     delta = {k: v - before.get(k, 0) for k, v in emu.counters().items() if v != before.get(k, 0)}

@@ -301,7 +301,6 @@ def test_flushes_are_bounded_by_time(harness: Harness) -> None:
 
 def test_value_that_does_not_fit_fails_the_run_without_state(harness: Harness) -> None:
     import pytest
-
     from target_databricks.arrow import RecordConversionError
 
     messages = [
@@ -311,3 +310,24 @@ def test_value_that_does_not_fit_fails_the_run_without_state(harness: Harness) -
     ]
     with pytest.raises(RecordConversionError, match="column 'TotalAmt'"):
         harness.run(messages)
+
+
+def test_version_columns_setting_overrides_the_default(harness: Harness) -> None:
+    settings = {"version_columns": {"invoices": ["SyncToken"]}}
+    harness.run([schema_message(), invoice("1", sync="2", updated="2024-03-05T00:00:00Z")], **settings)
+    harness.run([schema_message(), invoice("1", sync="3", updated="2024-03-01T00:00:00Z")], **settings)
+    assert [r["SyncToken"] for r in harness.rows()] == ["3"]
+
+
+def test_table_mapping_names_the_table(harness: Harness) -> None:
+    harness.run([schema_message(), invoice("1")], table_mapping={"invoices": {"table": "qbo_invoices"}})
+    assert [r["Id"] for r in harness.rows("qbo_invoices")] == ["1"]
+    assert harness.audit()[-1]["table_name"] == "main.quickbooks.qbo_invoices"
+
+
+def test_invalid_record_is_refused_before_anything_lands(harness: Harness) -> None:
+    import pytest
+    from singer_sdk.exceptions import InvalidRecord
+
+    with pytest.raises(InvalidRecord, match="TotalAmt"):
+        harness.run([schema_message(), invoice("1"), invoice("2", TotalAmt="12.00 USD")])

@@ -77,11 +77,10 @@ def test_bad_token_fails_clearly_without_leaking_it(wh: DatabricksHarness) -> No
     assert not list((wh.tmp_path / "quarantine").rglob("*.json"))  # credentials are not the batch's fault
 
 
-def test_m2m_token_is_refreshed_mid_run(wh: DatabricksHarness) -> None:
+def test_m2m_token_is_refreshed_mid_run(wh: DatabricksHarness, monkeypatch: pytest.MonkeyPatch) -> None:
     config = {k: v for k, v in wh.config.items() if k != "access_token"}
     config.update(client_id=wh.dbx.client_id, client_secret=wh.dbx.client_secret, batch_size_rows=5)
     wh.config = config
-    messages = [schema_message()] + [invoice(str(i)) for i in range(5)]
 
     import target_databricks.sinks as sinks
 
@@ -94,11 +93,9 @@ def test_m2m_token_is_refreshed_mid_run(wh: DatabricksHarness) -> None:
             wh.dbx.clock.advance(3700)  # the warehouse now sees the first token as expired
         original(self, context)
 
-    sinks.DatabricksSink.process_batch = expire_between_flushes  # type: ignore[method-assign]
-    try:
-        wh.run(messages + [invoice(str(i)) for i in range(5, 10)])
-    finally:
-        sinks.DatabricksSink.process_batch = original  # type: ignore[method-assign]
+    monkeypatch.setattr(sinks.DatabricksSink, "process_batch", expire_between_flushes)
+    wh.run([schema_message()] + [invoice(str(i)) for i in range(10)])
+    assert flushes["n"] == 2
     assert len(wh.rows()) == 10
     counters = wh.dbx.counters()
     assert counters.get("oauth.tokens_issued", 0) >= 2

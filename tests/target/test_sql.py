@@ -21,7 +21,7 @@ COLUMNS = ["realm_id", "Id", "SyncToken", "LastUpdatedTime", "TotalAmt", "_sdc_d
 STAGED = "/Volumes/main/quickbooks/staging/_target_databricks/run/invoices.parquet"
 
 
-def parse(statement: str) -> exp.Expression:
+def parse(statement: str) -> exp.Expr:
     return sqlglot.parse_one(statement, read="databricks")
 
 

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -121,3 +122,13 @@ def test_serve_without_token_exits_with_clear_error(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode != 0
     assert "webhook_verifier_token is required" in result.stderr
+
+
+def test_serve_with_unusable_inbox_exits_with_clear_error(tmp_path: Path) -> None:
+    sqlite3.connect(tmp_path / "inbox.sqlite").execute("PRAGMA user_version = 99")
+    result = subprocess.run(
+        [*_cli(), "serve", "--config", str(_config(tmp_path))], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode != 0
+    assert "schema version 99" in result.stderr
+    assert "Traceback" not in result.stderr

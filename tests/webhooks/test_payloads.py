@@ -125,7 +125,7 @@ def test_unknown_entities_and_operations_are_ignored_not_stored() -> None:
     ce = [
         cloud_event("a", "bill", "1"),
         cloud_event("b", "payrollrun", "2"),
-        dict(cloud_event("c", "x", "3"), type="com.other.thing"),
+        {"specversion": "1.0", "id": "c", "source": "intuit.other", "type": "com.intuit.other.thing"},
     ]
     events, ignored = parse_payload(json.dumps(ce).encode())
     assert [(e.entity, e.entity_id) for e in events] == [("Bill", "1")]

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import json
 import logging
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from starlette.testclient import TestClient
+
+with warnings.catch_warnings():  # Starlette 1.x nudges towards httpx2; httpx is what this project has
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+
 from tap_quickbooks_online.inbox import Inbox
 from tap_quickbooks_online.webhooks import create_app
 

@@ -16,7 +16,7 @@ import threading
 from .emulator import DEFAULT_REALM, QBOEmulator
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m tests.emulators.qbo", description=__doc__)
     parser.add_argument("--port", type=int, default=0, help="TCP port (0 picks a free one)")
     parser.add_argument("--host", default="127.0.0.1")
@@ -29,7 +29,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-throttle", action="store_true", help="disable the 500/min, 10 concurrent limits"
     )
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     emu = QBOEmulator(
         seed=args.seed, scale=args.scale, port=args.port, realm_id=args.realm_id, host=args.host
     )

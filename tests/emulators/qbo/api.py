@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from . import query as qp
 from .clock import Clock
-from .entities import BY_LOWER, BY_NAME, EntitySpec, spec_for
-from .faults import QBOFault, not_found, stale, validation
+from .entities import BY_LOWER, BY_NAME, EntitySpec
+from .faults import QBOFault, invalid_param, missing_param, not_found, stale, validation
 from .jsonutil import loads
 from .mutations import Mutator
 from .query_exec import execute
@@ -79,12 +79,7 @@ class Api:
             return self.mutate.create(spec.name, body)
         record_id = str(body.get("Id", ""))
         if not record_id:
-            raise validation(
-                "2020",
-                "Required param missing, need to supply the required value for the API",
-                "Required parameter Id is missing in the request",
-                "Id",
-            )
+            raise missing_param("Id")
         current = self.store.get(spec.name, record_id)
         if current is None:
             raise not_found(spec.name, record_id)
@@ -96,34 +91,22 @@ class Api:
             return self.mutate.void(spec.name, record_id)
         if op == "update":
             if "SyncToken" not in body:
-                raise validation(
-                    "2020",
-                    "Required param missing, need to supply the required value for the API",
-                    "Required parameter SyncToken is missing in the request",
-                    "SyncToken",
-                )
+                raise missing_param("SyncToken")
             return self.mutate.update(spec.name, record_id, body, sparse=bool(body.get("sparse", False)))
-        raise validation("2010", "Invalid Parameter", f"operation {op} is not supported", "operation")
+        raise invalid_param(f"operation {op} is not supported", "operation")
 
     def batch(self, raw: bytes) -> Reply:
         items = _json_object(raw).get("BatchItemRequest")
         if not isinstance(items, list) or not items:
-            raise validation(
-                "2020",
-                "Required param missing, need to supply the required value for the API",
-                "Required parameter BatchItemRequest is missing in the request",
-                "BatchItemRequest",
-            )
+            raise missing_param("BatchItemRequest")
         if len(items) > BATCH_MAX_ITEMS:
-            raise validation(
-                "2010",
-                "Invalid Parameter",
+            raise invalid_param(
                 f"Batch request exceeds the maximum of {BATCH_MAX_ITEMS} items ({len(items)} sent)",
                 "BatchItemRequest",
             )
         bids = [str(item.get("bId", "")) if isinstance(item, dict) else "" for item in items]
         if "" in bids or len(set(bids)) != len(bids):
-            raise validation("2010", "Invalid Parameter", "Every BatchItemRequest needs a unique bId", "bId")
+            raise invalid_param("Every BatchItemRequest needs a unique bId", "bId")
         return 200, {
             "BatchItemResponse": [self._batch_item(bid, item) for bid, item in zip(bids, items, strict=True)],
             "time": self._time(),
@@ -135,9 +118,7 @@ class Api:
                 return {"bId": bid, "QueryResponse": execute(self.store, qp.parse(str(item["Query"])))}
             names = [k for k in item if k in BY_NAME]
             if len(names) != 1 or not isinstance(item[names[0]], dict):
-                raise validation(
-                    "2010", "Invalid Parameter", "Each item needs a Query or exactly one entity", ""
-                )
+                raise invalid_param("Each item needs a Query or exactly one entity", "")
             spec = BY_NAME[names[0]]
             return {"bId": bid, spec.name: self._operate(spec, item.get("operation"), item[spec.name])}
         except QBOFault as fault:
@@ -145,40 +126,16 @@ class Api:
 
     def cdc(self, params: dict[str, str]) -> Reply:
         names = [n.strip() for n in params.get("entities", "").split(",") if n.strip()]
-        since_text = params.get("changedSince", "")
-        if not names or not since_text:
-            missing = "entities" if not names else "changedSince"
-            raise validation(
-                "2020",
-                "Required param missing, need to supply the required value for the API",
-                f"Required parameter {missing} is missing in the request",
-                missing,
-            )
-        specs = []
-        for name in names:
-            spec = spec_for(name)
-            if spec is None or not spec.cdc:
-                raise validation(
-                    "2010", "Invalid Parameter", f"Entity {name} is not supported by CDC", "entities"
-                )
-            specs.append(spec)
-        try:
-            since = parse_ts(since_text)
-        except ValueError as exc:
-            raise validation(
-                "2010", "Invalid Parameter", "changedSince must be an ISO 8601 date-time", "changedSince"
-            ) from exc
+        if not names:
+            raise missing_param("entities")
+        specs = [_cdc_spec(name) for name in names]
+        since = _cdc_since(params.get("changedSince", ""))
         if since < self.clock.now() - timedelta(days=CDC_LOOKBACK_DAYS):
-            raise validation(
-                "2010",
-                "Invalid Parameter",
-                f"changedSince cannot be more than {CDC_LOOKBACK_DAYS} days in the past",
-                "changedSince",
+            raise invalid_param(
+                f"changedSince cannot be more than {CDC_LOOKBACK_DAYS} days in the past", "changedSince"
             )
-        return 200, {
-            "CDCResponse": [{"QueryResponse": self._cdc_groups(specs, since.timestamp())}],
-            "time": self._time(),
-        }
+        groups = self._cdc_groups(specs, since.timestamp())
+        return 200, {"CDCResponse": [{"QueryResponse": groups}], "time": self._time()}
 
     def _cdc_groups(self, specs: list[EntitySpec], since: float) -> list[dict[str, Any]]:
         """Oldest changes first, at most CDC_MAX_OBJECTS across all entities (see README: shared cap)."""
@@ -205,6 +162,22 @@ class Api:
 
     def report(self, name: str, params: dict[str, str]) -> Reply:
         return 200, self.reports.run(name, params)
+
+
+def _cdc_spec(name: str) -> EntitySpec:
+    spec = BY_NAME.get(name)  # entity names are case-sensitive, as in queries
+    if spec is None or not spec.cdc:
+        raise invalid_param(f"Entity {name} is not supported by CDC", "entities")
+    return spec
+
+
+def _cdc_since(text: str) -> datetime:
+    if not text:
+        raise missing_param("changedSince")
+    try:
+        return parse_ts(text)
+    except ValueError as exc:
+        raise invalid_param("changedSince must be an ISO 8601 date-time", "changedSince") from exc
 
 
 def _spec(entity_path: str, path: str) -> EntitySpec:

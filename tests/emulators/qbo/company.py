@@ -18,7 +18,7 @@ from . import gen_lists as gl
 from . import gen_purchases as gp
 from . import gen_sales as gs
 from .gen_base import Ctx, TxnKind
-from .gen_common import USD, envelope, epoch_at, ref
+from .gen_common import USD, envelope, epoch_at, money, ref
 from .gen_journal import JournalEntries
 from .timefmt import parse_ts
 
@@ -214,7 +214,7 @@ def _budget(day0: date) -> dict[str, Any]:
         when = (day0 + timedelta(days=30 * month)).isoformat()
         for name, cents in (("Rent", 3_600_000), ("Travel", 1_200_000), ("Marketing", 900_000)):
             details.append(
-                {"BudgetDate": when, "Amount": cents / 100, "AccountRef": ref(gl.ACCT[name], name)}
+                {"BudgetDate": when, "Amount": money(cents), "AccountRef": ref(gl.ACCT[name], name)}
             )
     body = {
         "Name": f"FY{day0.year + 1} Operating Budget",

@@ -92,8 +92,3 @@ SPECS: tuple[EntitySpec, ...] = (
 
 BY_NAME: dict[str, EntitySpec] = {s.name: s for s in SPECS}
 BY_LOWER: dict[str, EntitySpec] = {s.name.lower(): s for s in SPECS}
-
-
-def spec_for(name: str) -> EntitySpec | None:
-    """Entity names are case-insensitive in queries, CDC lists and URL paths."""
-    return BY_LOWER.get(name.lower())

@@ -56,6 +56,19 @@ def validation(code: str, message: str, detail: str, element: str = "") -> QBOFa
     return QBOFault(400, "ValidationFault", code, message, detail, element)
 
 
+def missing_param(name: str) -> QBOFault:
+    return validation(
+        "2020",
+        "Required param missing, need to supply the required value for the API",
+        f"Required parameter {name} is missing in the request",
+        name,
+    )
+
+
+def invalid_param(detail: str, element: str) -> QBOFault:
+    return validation("2010", "Invalid Parameter", detail, element)
+
+
 def stale(record_id: str) -> QBOFault:
     return validation(
         "5010",

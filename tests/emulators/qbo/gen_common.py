@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from .clock import COMPANY_TZ
@@ -28,9 +29,9 @@ def rng(*parts: int) -> random.Random:
     return random.Random(mix(*parts))
 
 
-def money(cents: int) -> float:
-    """Amounts are integer cents inside the generator; cents/100 prints as the exact 2-dp JSON number."""
-    return cents / 100
+def money(cents: int) -> Decimal:
+    """Integer cents inside the generator, exact Decimals in records, plain JSON numbers on the wire."""
+    return Decimal(cents).scaleb(-2)
 
 
 def ref(value: str | int, name: str | None = None) -> dict[str, str]:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from . import gen_names
-from .gen_common import USD, envelope, epoch_at, mix, ref
+from .gen_common import USD, envelope, epoch_at, mix, money, ref
 
 # (Name, AccountType, AccountSubType, Classification). Ids follow this order from 1.
 ACCOUNTS: tuple[tuple[str, str, str, str], ...] = (
@@ -129,7 +130,7 @@ def items(seed: int, day0: date) -> list[dict[str, Any]]:
             "Active": True,
             "FullyQualifiedName": n,
             "Taxable": False,
-            "UnitPrice": rate / 100,
+            "UnitPrice": money(rate),
             "Type": "Service",
             "IncomeAccountRef": ref(ACCT[acct], acct),
             "PurchaseCost": 0,
@@ -155,7 +156,7 @@ def employees(seed: int, day0: date) -> list[dict[str, Any]]:
                 "Active": i % 19 != 7,
                 "PrimaryEmailAddr": {"Address": f"{given}.{family}@hollisgrant.example".lower()},
                 "EmployeeNumber": f"E{1000 + i}",
-                "BillRate": [240, 187.5, 135][i % 3],
+                "BillRate": money([24000, 18750, 13500][i % 3]),
             }
         )
     return _make(seed, 6, day0, rows)
@@ -222,56 +223,59 @@ def payment_methods(seed: int, day0: date) -> list[dict[str, Any]]:
     return _make(seed, 9, day0, [{"Name": n, "Active": True, "Type": t} for n, t in PAYMENT_METHODS])
 
 
+# Sales tax set-up: one agency, two rates, one combined code (the firm sells services, mostly untaxed).
+_TAX_AGENCY = [
+    {
+        "DisplayName": "California Department of Tax and Fee Administration",
+        "TaxTrackedOnSales": True,
+        "TaxTrackedOnPurchases": False,
+    }
+]
+_TAX_RATES = [
+    {
+        "Name": "California",
+        "Description": "Sales Tax",
+        "Active": True,
+        "RateValue": Decimal("7.25"),
+        "AgencyRef": ref(1),
+        "SpecialTaxType": "NONE",
+        "DisplayType": "ReadOnly",
+    },
+    {
+        "Name": "San Francisco",
+        "Description": "Sales Tax",
+        "Active": True,
+        "RateValue": Decimal("1.375"),
+        "AgencyRef": ref(1),
+        "SpecialTaxType": "NONE",
+        "DisplayType": "ReadOnly",
+    },
+]
+_TAX_CODES = [
+    {
+        "Name": "San Francisco",
+        "Description": "San Francisco sales tax",
+        "Active": True,
+        "Taxable": True,
+        "TaxGroup": True,
+        "SalesTaxRateList": {
+            "TaxRateDetail": [
+                {"TaxRateRef": ref(1, "California"), "TaxTypeApplicable": "TaxOnAmount", "TaxOrder": 0},
+                {
+                    "TaxRateRef": ref(2, "San Francisco"),
+                    "TaxTypeApplicable": "TaxOnAmount",
+                    "TaxOrder": 0,
+                },
+            ]
+        },
+        "PurchaseTaxRateList": {"TaxRateDetail": []},
+    }
+]
+
+
 def tax_lists(seed: int, day0: date) -> dict[str, list[dict[str, Any]]]:
-    agency = [
-        {
-            "DisplayName": "California Department of Tax and Fee Administration",
-            "TaxTrackedOnSales": True,
-            "TaxTrackedOnPurchases": False,
-        }
-    ]
-    rates = [
-        {
-            "Name": "California",
-            "Description": "Sales Tax",
-            "Active": True,
-            "RateValue": 7.25,
-            "AgencyRef": ref(1),
-            "SpecialTaxType": "NONE",
-            "DisplayType": "ReadOnly",
-        },
-        {
-            "Name": "San Francisco",
-            "Description": "Sales Tax",
-            "Active": True,
-            "RateValue": 1.375,
-            "AgencyRef": ref(1),
-            "SpecialTaxType": "NONE",
-            "DisplayType": "ReadOnly",
-        },
-    ]
-    codes = [
-        {
-            "Name": "San Francisco",
-            "Description": "San Francisco sales tax",
-            "Active": True,
-            "Taxable": True,
-            "TaxGroup": True,
-            "SalesTaxRateList": {
-                "TaxRateDetail": [
-                    {"TaxRateRef": ref(1, "California"), "TaxTypeApplicable": "TaxOnAmount", "TaxOrder": 0},
-                    {
-                        "TaxRateRef": ref(2, "San Francisco"),
-                        "TaxTypeApplicable": "TaxOnAmount",
-                        "TaxOrder": 0,
-                    },
-                ]
-            },
-            "PurchaseTaxRateList": {"TaxRateDetail": []},
-        }
-    ]
     return {
-        "TaxAgency": _make(seed, 10, day0, agency),
-        "TaxRate": _make(seed, 11, day0, rates),
-        "TaxCode": _make(seed, 12, day0, codes),
+        "TaxAgency": _make(seed, 10, day0, _TAX_AGENCY),
+        "TaxRate": _make(seed, 11, day0, _TAX_RATES),
+        "TaxCode": _make(seed, 12, day0, _TAX_CODES),
     }

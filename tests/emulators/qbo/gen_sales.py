@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import random
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from .gen_base import Ctx, TxnKind, acct, currency, sub_total
@@ -19,7 +20,7 @@ def sales_lines(r: random.Random, count: int) -> tuple[list[dict[str, Any]], int
     for n in range(1, count + 1):
         k = r.randrange(len(ITEMS))
         name, rate, _ = ITEMS[k]
-        qty = r.randint(1, 4) if rate >= 80000 else r.randint(2, 80) / 2
+        qty = Decimal(r.randint(1, 4)) if rate >= 80000 else Decimal(r.randint(2, 80)) / 2
         cents = round(rate * qty)
         total += cents
         lines.append(
@@ -31,7 +32,7 @@ def sales_lines(r: random.Random, count: int) -> tuple[list[dict[str, Any]], int
                 "DetailType": "SalesItemLineDetail",
                 "SalesItemLineDetail": {
                     "ItemRef": ref(k + 1, name),
-                    "UnitPrice": rate / 100,
+                    "UnitPrice": money(rate),
                     "Qty": qty,
                     "TaxCodeRef": {"value": "NON"},
                 },
@@ -227,7 +228,7 @@ class TimeActivities(TxnKind):
             "ItemRef": ref(k + 1, ITEMS[k][0]),
             "BillableStatus": "Billable",
             "Taxable": False,
-            "HourlyRate": ITEMS[k][1] / 100,
+            "HourlyRate": money(ITEMS[k][1]),
             "Hours": r.randint(1, 9),
             "Minutes": r.choice((0, 15, 30, 45)),
             "Description": f"{ITEMS[k][0]}s for client work",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -18,20 +18,6 @@ from .store import Store
 
 Posting = tuple[str, Decimal]
 AR, AP = str(ACCT["Accounts Receivable (A/R)"]), str(ACCT["Accounts Payable (A/P)"])
-POSTING_ENTITIES = (
-    "Invoice",
-    "Payment",
-    "CreditMemo",
-    "SalesReceipt",
-    "RefundReceipt",
-    "Bill",
-    "BillPayment",
-    "VendorCredit",
-    "Purchase",
-    "Deposit",
-    "Transfer",
-    "JournalEntry",
-)
 
 
 def _d(value: Any) -> Decimal:
@@ -63,42 +49,68 @@ def _flip(postings: list[Posting]) -> list[Posting]:
     return [(a, -amt) for a, amt in postings]
 
 
+def _total(record: dict[str, Any]) -> Decimal:
+    return _d(record.get("TotalAmt", 0))
+
+
+def _bill_payment(record: dict[str, Any], items: dict[str, str]) -> list[Posting]:
+    check, card = record.get("CheckPayment", {}), record.get("CreditCardPayment", {})
+    bank = check.get("BankAccountRef") or card.get("CCAccountRef")
+    return [(AP, _total(record)), (_acct(bank), -_total(record))]
+
+
+def _purchase(record: dict[str, Any], items: dict[str, str]) -> list[Posting]:
+    sign = -1 if record.get("Credit") else 1  # a card credit reverses the purchase
+    both = [*_expenses(record), (_acct(record.get("AccountRef")), -_total(record))]
+    return [(a, sign * amt) for a, amt in both]
+
+
+def _deposit(record: dict[str, Any], items: dict[str, str]) -> list[Posting]:
+    lines = [(_acct(d.get("AccountRef")), -amt) for d, amt in _lines(record, "DepositLineDetail")]
+    return [(_acct(record.get("DepositToAccountRef")), _total(record)), *lines]
+
+
+def _transfer(record: dict[str, Any], items: dict[str, str]) -> list[Posting]:
+    amount = _d(record.get("Amount", 0))
+    return [(_acct(record.get("ToAccountRef")), amount), (_acct(record.get("FromAccountRef")), -amount)]
+
+
+def _journal(record: dict[str, Any], items: dict[str, str]) -> list[Posting]:
+    return [
+        (_acct(d.get("AccountRef")), amt if d.get("PostingType") == "Debit" else -amt)
+        for d, amt in _lines(record, "JournalEntryLineDetail")
+    ]
+
+
+def _deposit_to(record: dict[str, Any]) -> str:
+    return _acct(record.get("DepositToAccountRef"))
+
+
+def _ap(record: dict[str, Any]) -> str:
+    return _acct(record.get("APAccountRef"), AP)
+
+
+# How each posting entity hits the ledger (debit positive). Estimates, purchase orders and time do not post.
+RULES: dict[str, Callable[[dict[str, Any], dict[str, str]], list[Posting]]] = {
+    "Invoice": lambda r, items: [(AR, _total(r)), *_sales(r, items)],
+    "CreditMemo": lambda r, items: [(AR, -_total(r)), *_flip(_sales(r, items))],
+    "SalesReceipt": lambda r, items: [(_deposit_to(r), _total(r)), *_sales(r, items)],
+    "RefundReceipt": lambda r, items: [(_deposit_to(r), -_total(r)), *_flip(_sales(r, items))],
+    "Payment": lambda r, items: [(_acct(r.get("DepositToAccountRef"), AR), _total(r)), (AR, -_total(r))],
+    "Bill": lambda r, items: [*_expenses(r), (_ap(r), -_total(r))],
+    "VendorCredit": lambda r, items: [*_flip(_expenses(r)), (_ap(r), _total(r))],
+    "BillPayment": _bill_payment,
+    "Purchase": _purchase,
+    "Deposit": _deposit,
+    "Transfer": _transfer,
+    "JournalEntry": _journal,
+}
+POSTING_ENTITIES = tuple(RULES)
+
+
 def postings(entity: str, record: dict[str, Any], items: dict[str, str]) -> list[Posting]:
-    total = _d(record.get("TotalAmt", 0))
-    if entity == "Invoice":
-        return [(AR, total), *_sales(record, items)]
-    if entity == "CreditMemo":
-        return [(AR, -total), *_flip(_sales(record, items))]
-    if entity == "SalesReceipt":
-        return [(_acct(record.get("DepositToAccountRef")), total), *_sales(record, items)]
-    if entity == "RefundReceipt":
-        return [(_acct(record.get("DepositToAccountRef")), -total), *_flip(_sales(record, items))]
-    if entity == "Payment":
-        return [(_acct(record.get("DepositToAccountRef"), AR), total), (AR, -total)]
-    if entity == "Bill":
-        return [*_expenses(record), (_acct(record.get("APAccountRef"), AP), -total)]
-    if entity == "VendorCredit":
-        return [*_flip(_expenses(record)), (_acct(record.get("APAccountRef"), AP), total)]
-    if entity == "BillPayment":
-        bank = record.get("CheckPayment", {}).get("BankAccountRef") or record.get(
-            "CreditCardPayment", {}
-        ).get("CCAccountRef")
-        return [(AP, total), (_acct(bank), -total)]
-    if entity == "Purchase":
-        sign = -1 if record.get("Credit") else 1
-        return [(a, sign * amt) for a, amt in [*_expenses(record), (_acct(record.get("AccountRef")), -total)]]
-    if entity == "Deposit":
-        lines = [(_acct(d.get("AccountRef")), -amt) for d, amt in _lines(record, "DepositLineDetail")]
-        return [(_acct(record.get("DepositToAccountRef")), total), *lines]
-    if entity == "Transfer":
-        amount = _d(record.get("Amount", 0))
-        return [(_acct(record.get("ToAccountRef")), amount), (_acct(record.get("FromAccountRef")), -amount)]
-    if entity == "JournalEntry":
-        return [
-            (_acct(d.get("AccountRef")), amt if d.get("PostingType") == "Debit" else -amt)
-            for d, amt in _lines(record, "JournalEntryLineDetail")
-        ]
-    return []
+    rule = RULES.get(entity)
+    return rule(record, items) if rule else []
 
 
 def item_accounts(rows: Iterable[dict[str, Any]]) -> dict[str, str]:

@@ -13,9 +13,11 @@ emulator rejects them (the stricter reading).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
-from .entities import EntitySpec, spec_for
+from .entities import BY_NAME, EntitySpec
 from .faults import QBOFault, parser_error, query_invalid
 
 MAX_RESULTS = 1000
@@ -120,6 +122,13 @@ class _Parser:
             raise self.fail(f'"{op}"')
         self.take()
 
+    def skip_kw(self, word: str) -> bool:
+        """Consume the keyword if it comes next."""
+        if self.is_kw(word):
+            self.take()
+            return True
+        return False
+
     def is_kw(self, word: str) -> bool:
         return self.peek().kind == "kw" and self.peek().text == word
 
@@ -148,34 +157,40 @@ def parse(text: str) -> Query:
     p.expect_kw("SELECT")
     count = _select_list(p)
     p.expect_kw("FROM")
-    if p.peek().kind != "id":
-        raise p.fail("<ENTITY>")
-    name = p.take().text
-    spec = spec_for(name)
-    if spec is None:
-        raise query_invalid(f"Entity '{name}' is not supported")
-    q = Query(spec, count=count)
-    if p.is_kw("WHERE"):
-        p.take()
-        q.where.append(_cond(p, spec))
-        while p.is_kw("AND"):
-            p.take()
-            q.where.append(_cond(p, spec))
-    if p.is_kw("ORDERBY"):
-        p.take()
-        q.order.append(_order(p, spec))
-        while p.peek().text == ",":
-            p.take()
-            q.order.append(_order(p, spec))
-    if p.is_kw("STARTPOSITION"):
-        p.take()
+    q = Query(_entity(p), count=count)
+    if p.skip_kw("WHERE"):
+        q.where = _listed(p, "AND", lambda: _cond(p, q.spec))
+    if p.skip_kw("ORDERBY"):
+        q.order = _listed(p, ",", lambda: _order(p, q.spec))
+    if p.skip_kw("STARTPOSITION"):
         q.start = _bounded(p.integer(), 1, None)
-    if p.is_kw("MAXRESULTS"):
-        p.take()
+    if p.skip_kw("MAXRESULTS"):
         q.max_results = _bounded(p.integer(), 1, MAX_RESULTS)
     if p.peek().kind != "eof":
         raise p.fail("<EOF>")
     return q
+
+
+def _entity(p: _Parser) -> EntitySpec:
+    if p.peek().kind != "id":
+        raise p.fail("<ENTITY>")
+    name = p.take().text
+    spec = BY_NAME.get(name)  # Intuit: "The name of the queried entity ... Case sensitive."
+    if spec is None:
+        raise query_invalid(f"Entity '{name}' is not supported")
+    return spec
+
+
+T = TypeVar("T")
+
+
+def _listed(p: _Parser, separator: str, item: Callable[[], T]) -> list[T]:
+    """One or more items joined by a keyword (AND) or a comma."""
+    items = [item()]
+    while p.peek().text == separator:
+        p.take()
+        items.append(item())
+    return items
 
 
 def _select_list(p: _Parser) -> bool:

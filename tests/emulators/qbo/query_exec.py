@@ -6,7 +6,6 @@ after the requested page, so paging a million-row table does not materialise it.
 
 from __future__ import annotations
 
-import fnmatch
 import itertools
 import re
 from collections.abc import Iterator
@@ -65,11 +64,9 @@ class Matcher:
         self.conds = [
             (c, fields[c.field], [coerce(v, fields[c.field], c.field) for v in c.values]) for c in q.where
         ]
+        # `%` is the only wildcard Intuit supports; every other character matches itself.
         self.like = {
-            c.field: re.compile(
-                fnmatch.translate(str(c.values[0]).replace("*", "[*]").replace("?", "[?]").replace("%", "*")),
-                re.I | re.S,
-            )
+            c.field: re.compile(".*".join(map(re.escape, str(c.values[0]).split("%"))), re.I | re.S)
             for c in q.where
             if c.op == "LIKE"
         }

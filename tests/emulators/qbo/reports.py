@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from .clock import Clock
-from .faults import validation
+from .faults import invalid_param
 from .gen_lists import ACCT
 from .ledger import Daily, ledger
 from .store import Store
@@ -51,28 +51,29 @@ class Reports:
 
     def run(self, name: str, params: dict[str, str]) -> dict[str, Any]:
         if params.get("accounting_method", "Accrual") != "Accrual":
-            raise validation(
-                "2010",
-                "Invalid Parameter",
-                "The emulator computes Accrual-basis reports only",
-                "accounting_method",
-            )
-        today = self.clock.now().date()
-        start = _date(params.get("start_date"), date(today.year, 1, 1), "start_date")
-        end = _date(params.get("end_date"), today, "end_date")
-        if start > end:
-            raise validation("2010", "Invalid Parameter", "start_date is after end_date", "start_date")
-        accounts = {a["Id"]: a for a in self.store.all("Account")}
-        daily = ledger(self.store)
+            raise invalid_param("The emulator computes Accrual-basis reports only", "accounting_method")
         builders = {
             "ProfitAndLoss": self._pnl,
             "BalanceSheet": self._balance_sheet,
             "TrialBalance": self._trial,
         }
         if name not in builders:
-            raise validation("2010", "Invalid Parameter", f"Report {name} is not available", "report")
-        rows, columns = builders[name](daily, accounts, start.isoformat(), end.isoformat())
-        header = {
+            raise invalid_param(f"Report {name} is not available", "report")
+        today = self.clock.now().date()
+        start = _date(params.get("start_date"), date(today.year, 1, 1), "start_date")
+        end = _date(params.get("end_date"), today, "end_date")
+        if start > end:
+            raise invalid_param("start_date is after end_date", "start_date")
+        accounts = {a["Id"]: a for a in self.store.all("Account")}
+        rows, columns = builders[name](ledger(self.store), accounts, start.isoformat(), end.isoformat())
+        return {
+            "Header": self._header(name, start, end, bool(rows)),
+            "Columns": {"Column": columns},
+            "Rows": {"Row": rows},
+        }
+
+    def _header(self, name: str, start: date, end: date, has_rows: bool) -> dict[str, Any]:
+        return {
             "Time": entity_ts(self.clock.now()),
             "ReportName": name,
             "ReportBasis": "Accrual",
@@ -82,10 +83,9 @@ class Reports:
             "Currency": "USD",
             "Option": [
                 {"Name": "AccountingStandard", "Value": "GAAP"},
-                {"Name": "NoReportData", "Value": "false" if rows else "true"},
+                {"Name": "NoReportData", "Value": "false" if has_rows else "true"},
             ],
         }
-        return {"Header": header, "Columns": {"Column": columns}, "Rows": {"Row": rows}}
 
     def _pnl(
         self, daily: Daily, accounts: dict[str, dict[str, Any]], start: str, end: str
@@ -180,7 +180,7 @@ def _date(value: str | None, default: date, name: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError as exc:
-        raise validation("2010", "Invalid Parameter", f"{name} must be YYYY-MM-DD", name) from exc
+        raise invalid_param(f"{name} must be YYYY-MM-DD", name) from exc
 
 
 def _money_col(title: str, key: str) -> dict[str, Any]:

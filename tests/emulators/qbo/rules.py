@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from .entities import EntitySpec
-from .faults import QBOFault, validation
+from .faults import QBOFault, missing_param, validation
 from .store import Store
 
 REQUIRED: dict[str, tuple[str, ...]] = {
@@ -95,12 +95,7 @@ def line_total(entity: str, lines: list[dict[str, Any]]) -> Decimal:
 def require(entity: str, fields: dict[str, Any]) -> None:
     for name in REQUIRED.get(entity, ()):
         if fields.get(name) in (None, "", []):
-            raise validation(
-                "2020",
-                "Required param missing, need to supply the required value for the API",
-                f"Required parameter {name} is missing in the request",
-                name,
-            )
+            raise missing_param(name)
 
 
 def apply_defaults(spec: EntitySpec, record: dict[str, Any], today: str) -> dict[str, Any]:

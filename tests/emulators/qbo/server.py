@@ -67,8 +67,11 @@ class Handler(BaseHTTPRequestHandler):
         emu = self.server.emulator
         url = urlsplit(self.path)
         params = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
+        length = self.headers.get("Content-Length") or "0"
+        if not length.isdigit():
+            self.send_error(400, "Content-Length must be a non-negative integer")
+            return
+        body = self.rfile.read(int(length)) if int(length) else b""
         kind = route_kind(method, url.path)
         emu.count(kind)
         latency, action, status = emu.faults.decide(kind)

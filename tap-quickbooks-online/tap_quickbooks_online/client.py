@@ -172,7 +172,10 @@ class QBOClient:
             fault = fault_from_json(payload) if isinstance(payload, dict) else None
         error = classify(response.status_code, response.content, response.headers, tid, fault)
         if error is not None:
+            if isinstance(error, ThrottledError):
+                self.limiter.throttled()
             raise error
+        self.limiter.succeeded()
         if not isinstance(payload, dict):
             raise FatalError(
                 f"QBO sent a JSON {type(payload).__name__}, expected an object (intuit_tid {tid})"
@@ -195,7 +198,7 @@ class QBOClient:
             self.retries += 1
         exc = details.get("exception")
         if isinstance(exc, ThrottledError):  # the budget is per realm: every thread waits, not only this one
-            self.limiter.pause(details["wait"])
+            self.limiter.pause(min(details["wait"], self.backoff_base * 4))
         LOGGER.warning(
             "Retrying QBO %s call in %.1fs (attempt %d): %s",
             details["args"][1],

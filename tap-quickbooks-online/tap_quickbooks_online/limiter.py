@@ -2,7 +2,9 @@
 
 Intuit: 500 requests per minute (batch included), 10 concurrent, 40 /batch requests per minute. The
 minute limits are sliding windows: a request may start once fewer than `limit` requests started in the
-last 60 s. A 429 pauses every thread (not just the one that saw it), because the limit is per realm.
+last 60 s. A 429 pauses every thread (not just the one that saw it), because the limit is per realm, and
+halves the concurrency allowed; each run of successes gives one slot back (AIMD), so a realm whose budget
+is shared with other apps settles at what it can take instead of retrying in a storm.
 """
 
 from __future__ import annotations
@@ -50,7 +52,9 @@ class RateLimiter:
     ) -> None:
         self._requests = SlidingWindow(per_minute)
         self._batches = SlidingWindow(batch_per_minute)
-        self._slots = threading.BoundedSemaphore(concurrent)
+        self._max_concurrent = self.allowed = concurrent
+        self._active = self._successes = 0
+        self._free = threading.Condition()
         self._lock = threading.Lock()
         self._paused_until = 0.0
         self._clock, self._sleep = clock, sleep
@@ -77,9 +81,31 @@ class RateLimiter:
                 self.waited_seconds += nap
             self._sleep(nap)
 
+    def throttled(self) -> None:
+        """A 429 arrived: allow half as many concurrent requests."""
+        with self._free:
+            self.allowed = max(1, self.allowed // 2)
+            self._successes = 0
+
+    def succeeded(self) -> None:
+        """A request went through: after `allowed` successes in a row, allow one more (up to the max)."""
+        with self._free:
+            self._successes += 1
+            if self._successes >= self.allowed and self.allowed < self._max_concurrent:
+                self.allowed += 1
+                self._successes = 0
+                self._free.notify()
+
     @contextmanager
     def slot(self, batch: bool = False) -> Iterator[None]:
         """Hold one of the concurrent slots for the duration of a request."""
-        with self._slots:
+        with self._free:
+            self._free.wait_for(lambda: self._active < self.allowed)
+            self._active += 1
+        try:
             self._reserve(batch)
             yield
+        finally:
+            with self._free:
+                self._active -= 1
+                self._free.notify()

@@ -153,3 +153,22 @@ def test_admin_http_api_drives_faults_clock_and_mutations(emu: QBOEmulator, api:
     assert requests.get(f"{admin}/counters", timeout=10).json()["read"] == 2
     bad = requests.post(f"{admin}/mutate/explode", json={}, timeout=10)
     assert bad.status_code == 400
+
+
+def test_admin_http_api_tokens_and_store(emu: QBOEmulator) -> None:
+    admin = emu.admin_url
+    refresh = requests.post(f"{admin}/refresh_token", timeout=10).json()["refresh_token"]
+    form = {"grant_type": "refresh_token", "refresh_token": refresh}
+    assert requests.post(emu.token_url, data=form, auth=(emu.client_id, emu.client_secret), timeout=10).ok
+    code = requests.post(
+        f"{admin}/auth_code", json={"redirect_uri": "https://x.example/cb"}, timeout=10
+    ).json()
+    assert code["realmId"] == emu.realm_id
+    exchange = {
+        "grant_type": "authorization_code",
+        "code": code["code"],
+        "redirect_uri": "https://x.example/cb",
+    }
+    assert requests.post(emu.token_url, data=exchange, auth=(emu.client_id, emu.client_secret), timeout=10).ok
+    terms = requests.get(f"{admin}/store", params={"entity": "Term"}, timeout=10).json()["Term"]
+    assert [t["Name"] for t in terms] == ["Due on receipt", "Net 15", "Net 30", "Net 45"]

@@ -30,7 +30,8 @@ class DatabricksEngine:
     def __init__(self, config: Mapping[str, Any]) -> None:
         self.connection = Connection(config)
         self.volume = str(config.get("volume") or "staging")
-        self.local_dir = Path(tempfile.mkdtemp(prefix="target-databricks-"))
+        # Created on the first PUT only, so that a run that never stages leaves nothing behind.
+        self.local_dir = Path(tempfile.gettempdir()) / f"target-databricks-{uuid.uuid4().hex}"
         self.connection.staging_dir = str(self.local_dir)
         self.stage_prefix = f"_target_databricks/{uuid.uuid4().hex}"
         self._staged: set[str] = set()
@@ -87,6 +88,7 @@ class DatabricksEngine:
         """Write the batch as Parquet and PUT it to the Volume; the same path is reused by every flush."""
         folder = f"/Volumes/{table.catalog}/{table.schema}/{self.volume}/{self.stage_prefix}"
         volume_path = f"{folder}/{table.name}.parquet"
+        self.local_dir.mkdir(mode=0o700, exist_ok=True)
         local = self.local_dir / f"{table.name}-{uuid.uuid4().hex}.parquet"
         pq.write_table(batch, local)
         try:

@@ -5,11 +5,11 @@ Test-only and unauthenticated, like the emulator itself: bind it to 127.0.0.1.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from .faults import EndpointFaults, QBOFault
+from .jsonutil import loads
 from .server import Response, json_response
 from .timefmt import response_time
 
@@ -26,7 +26,7 @@ class Admin:
 
     def handle(self, method: str, route: str, params: dict[str, str], raw: bytes) -> Response:
         try:
-            body = json.loads(raw or b"{}")
+            body = loads(raw or b"{}")  # amounts as Decimal, like the API
             if not isinstance(body, dict):
                 raise ValueError("the body must be a JSON object")
             return json_response(200, self._route(method, route.strip("/"), params, body))

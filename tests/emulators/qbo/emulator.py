@@ -136,7 +136,15 @@ class QBOEmulator:
         if fmt not in ("legacy", "cloudevents"):
             raise ValueError("fmt must be 'legacy' or 'cloudevents'")
         self.webhooks.configure(
-            WebhookConfig(url, verifier_token, fmt, drop_rate, duplicate_rate, delay_s, reorder)
+            WebhookConfig(
+                url,
+                verifier_token,
+                fmt,
+                float(drop_rate),
+                float(duplicate_rate),
+                float(delay_s),
+                bool(reorder),
+            )
         )
 
     def webhook_deliveries(self) -> list[Delivery]:

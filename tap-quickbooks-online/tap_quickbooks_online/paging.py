@@ -49,6 +49,7 @@ class Walk:
     window: q.Window
     page_size: int
     stop: threading.Event | None = None
+    started: datetime | None = None  # server time of the first page: a safe bookmark for this walk
 
     def pages(self, first: list[Row] | None = None) -> Iterator[list[Row]]:
         """Yield pages of new rows; `first` is an already fetched first page (from a /batch poll)."""
@@ -71,9 +72,10 @@ class Walk:
             window = q.Window(last, window.high)
 
     def _fetch(self, window: q.Window) -> list[Row]:
-        return rows_of(
-            self.client.query(q.select_page(self.entity, window, self.page_size)), self.entity.name
-        )
+        envelope = self.client.query(q.select_page(self.entity, window, self.page_size))
+        if self.started is None and isinstance(envelope.get("time"), str):
+            self.started = q.parse_ts(envelope["time"])
+        return rows_of(envelope, self.entity.name)
 
     def _tie_group(self, moment: datetime, seen: set[str]) -> Iterator[list[Row]]:
         LOGGER.info(

@@ -171,7 +171,7 @@ class QBOStream(Stream):
             stubs = [r for r in (result.for_entity(self.entity.name) if result else []) if is_deleted(r)]
             yield from self._emit(run, [stubs])
             bookmark = q.parse_ts(state["replication_key_value"])
-            yield from self._walk(run, state, q.Window(bookmark), None)
+            yield from self._walk(run, state, q.Window(bookmark), None, result.time if result else None)
             return
         yield from self._emit(run, [result.for_entity(self.entity.name)])
         self._save(state, run, result.time)
@@ -181,13 +181,20 @@ class QBOStream(Stream):
         yield from self._walk(run, state, q.Window(bookmark), first)
 
     def _walk(
-        self, run: RunContext, state: dict[str, Any], window: q.Window, first: dict[str, Any] | None
+        self,
+        run: RunContext,
+        state: dict[str, Any],
+        window: q.Window,
+        first: dict[str, Any] | None,
+        started: datetime | None = None,
     ) -> Iterator[Row]:
-        started = q.parse_ts(first["time"]) if first and first.get("time") else datetime.now(UTC)
+        """Keyset walk from the bookmark; the new bookmark is the server time before the walk began."""
+        if first is not None and isinstance(first.get("time"), str):
+            started = q.parse_ts(first["time"])
         walk = Walk(run.client, self.entity, window, run.page_size)
         first_rows = rows_of(first, self.entity.name) if first is not None else None
         yield from self._emit(run, walk.pages(first_rows))
-        self._save(state, run, started)
+        self._save(state, run, started or walk.started or datetime.now(UTC))
 
     def _drain_inbox(self, run: RunContext, state: dict[str, Any], mode: Mode) -> Iterator[Row]:
         inbox = run.inbox

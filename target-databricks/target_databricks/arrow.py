@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from dataclasses import dataclass
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.json as pj
 
-from target_databricks.types import Fix, Mapped, arrow_mapping, column_name
+from target_databricks.types import JSON_ENCODER, Fix, Mapped, arrow_mapping, column_name
 
 SEQUENCE_COLUMN = "_sdc_sequence"
 DELETED_COLUMN = "_sdc_deleted_at"
@@ -42,28 +44,42 @@ class StreamTypes:
         )
 
     def to_table(self, records: list[dict]) -> pa.Table:
-        """Load records in one vectorised pass; only fields that need it are touched in Python."""
-        if self.fixes:
+        """Records → JSON lines → Arrow's C++ JSON reader: exact decimals and no per-value Python work."""
+        for name, fix in self.fixes.items():  # only JSON-text columns need Python
             for record in records:
-                for name, fix in self.fixes.items():
-                    value = record.get(name)
-                    if value is not None:
-                        record[name] = fix(value)
+                if (value := record.get(name)) is not None:
+                    record[name] = fix(value)
+        lines = [JSON_ENCODER.encode(record) for record in records]
         try:
-            loaded = pa.Table.from_pylist(records, schema=self.wire)
-            columns = [conform(loaded.column(i).combine_chunks(), f.type) for i, f in enumerate(self.schema)]
+            loaded = _read_json(lines, self.wire)
+            columns = [
+                conform(loaded.column(w.name).combine_chunks(), f.type)
+                for w, f in zip(self.wire, self.schema, strict=True)
+            ]
         except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError, TypeError) as exc:
-            raise RecordConversionError(self._culprit(records, exc)) from exc
+            raise RecordConversionError(self._culprit(lines, exc)) from exc
         return pa.Table.from_arrays(columns, schema=self.schema)
 
-    def _culprit(self, records: list[dict], exc: Exception) -> str:
-        """Name the column whose values do not fit (Arrow's message does not say)."""
+    def _culprit(self, lines: list[bytes], exc: Exception) -> str:
+        """Name the column whose values do not fit (slow path, only after a failure)."""
         for wire, final in zip(self.wire, self.schema, strict=True):
             try:
-                conform(pa.array([r.get(wire.name) for r in records], type=wire.type), final.type)
+                conform(_read_json(lines, pa.schema([wire])).column(0).combine_chunks(), final.type)
             except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError, TypeError) as column_exc:
                 return f"column {wire.name!r} ({final.type}): {column_exc}"
         return str(exc)
+
+
+def _read_json(lines: list[bytes], schema: pa.Schema) -> pa.Table:
+    block = max(1 << 20, 2 * max(map(len, lines), default=0))  # a record must not straddle blocks
+    table = pj.read_json(
+        io.BytesIO(b"\n".join(lines)),
+        # One thread: measured no faster on 2 cores and ~70 MB more peak RSS with the parallel reader.
+        read_options=pj.ReadOptions(block_size=block, use_threads=False),
+        parse_options=pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore"),
+    )
+    table.validate(full=True)  # the reader does not check decimal precision (39 digits into DECIMAL(38))
+    return table
 
 
 def _check_unique(names: list[str]) -> None:

@@ -49,16 +49,12 @@ def _types(schema: dict) -> set[str]:
     return found - {"null"}
 
 
-_JSON = msgspec.json.Encoder(decimal_format="number", enc_hook=str)  # Decimals stay exact numbers
+# JSON text and the record lines handed to Arrow: Decimals are written as their exact digits.
+JSON_ENCODER = msgspec.json.Encoder(decimal_format="number", enc_hook=str)
 
 
 def _to_json(value: Any) -> Any:
-    return None if value is None else _JSON.encode(value).decode()
-
-
-def _to_float(value: Any) -> Any:
-    # Only `number` without scale takes this path (declared DOUBLE); scaled numbers stay Decimal.
-    return float(value) if isinstance(value, Decimal) else value
+    return None if value is None else JSON_ENCODER.encode(value).decode()
 
 
 def _is_json(schema: dict) -> bool:
@@ -84,8 +80,8 @@ SQL_DATATYPES: dict[str, Mapped] = {
     "int": Mapped(pa.int64(), pa.int64()),
     "integer": Mapped(pa.int64(), pa.int64()),
     "smallint": Mapped(pa.int64(), pa.int64()),
-    "double": Mapped(pa.float64(), pa.float64(), _to_float),
-    "float": Mapped(pa.float64(), pa.float64(), _to_float),
+    "double": Mapped(pa.float64(), pa.float64()),
+    "float": Mapped(pa.float64(), pa.float64()),
     "boolean": Mapped(pa.bool_(), pa.bool_()),
     "string": Mapped(pa.string(), pa.string()),
     "date": Mapped(pa.date32(), pa.string()),
@@ -105,7 +101,7 @@ def _from_sql_datatype(schema: dict) -> Mapped:
 def _from_multiple_of(schema: dict) -> Mapped:
     scale = _scale_of(schema["multipleOf"])
     if scale is None:
-        return Mapped(pa.float64(), pa.float64(), _to_float)
+        return Mapped(pa.float64(), pa.float64())
     return _decimal(MAX_DECIMAL_PRECISION, scale)
 
 
@@ -156,7 +152,7 @@ TYPE_RULES: list[tuple[str, Callable[[dict], bool], Callable[[dict], Mapped]]] =
     ("string", lambda s: _types(s) == {"string"}, lambda s: Mapped(pa.string(), pa.string())),
     ("integer", lambda s: _types(s) == {"integer"}, lambda s: Mapped(pa.int64(), pa.int64())),
     ("number with multipleOf", lambda s: _types(s) == {"number"} and "multipleOf" in s, _from_multiple_of),
-    ("number", lambda s: _types(s) == {"number"}, lambda s: Mapped(pa.float64(), pa.float64(), _to_float)),
+    ("number", lambda s: _types(s) == {"number"}, lambda s: Mapped(pa.float64(), pa.float64())),
     ("boolean", lambda s: _types(s) == {"boolean"}, lambda s: Mapped(pa.bool_(), pa.bool_())),
     ("object with properties", lambda s: _types(s) == {"object"} and bool(s.get("properties")), _struct),
     (

@@ -79,3 +79,16 @@ def test_concurrency_is_capped() -> None:
     for t in threads:
         t.join(10)
     assert peak[0] == 3
+
+
+def test_throttles_halve_concurrency_and_successes_restore_it() -> None:
+    limiter = RateLimiter(per_minute=1000, concurrent=8)
+    limiter.throttled()
+    limiter.throttled()
+    assert limiter.allowed == 2
+    for _ in range(2):
+        limiter.succeeded()
+    assert limiter.allowed == 3
+    for _ in range(100):
+        limiter.succeeded()
+    assert limiter.allowed == 8

@@ -49,6 +49,12 @@ def test_full_sync_equals_the_emulator_and_fits_the_schema(emu: QBOEmulator, con
     assert any(isinstance(a, Decimal) for a in amounts), "money must arrive as Decimal, never float"
     inactive = [c for c in result.records["customers"] if c.get("Active") is False]
     assert len(inactive) == sum(1 for c in emu.store.all("Customer") if c.get("Active") is False)
+    # Nothing changed: one CDC call for 26 entities, one /batch for the 4 without CDC.
+    before = emu.counters()
+    again = run_tap(config, state=result.state)
+    delta = {k: v - before.get(k, 0) for k, v in emu.counters().items() if v != before.get(k, 0)}
+    assert delta == {"cdc": 1, "batch": 1}
+    assert not any(again.records.values())
 
 
 def _mutate(emu: QBOEmulator) -> dict[str, set[str]]:

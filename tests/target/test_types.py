@@ -143,3 +143,32 @@ def test_error_classification() -> None:
     assert classify(RequestError("x", context={"http-code": 400})) is ErrorKind.TERMINAL
     assert classify(ConnectionResetError()) is ErrorKind.TRANSIENT
     assert classify(ValueError("bad")) is ErrorKind.TERMINAL
+
+
+def test_precision_overflow_is_refused() -> None:
+    types = StreamTypes.from_json_schema(
+        {"properties": {"Amt": {"type": "number", "x-sql-datatype": "decimal(38,9)"}}}
+    )
+    with pytest.raises(RecordConversionError, match="column 'Amt'"):
+        types.to_table([{"Amt": Decimal("123456789012345678901234567890.1")}])  # 30 + 9 digits > 38
+
+
+def test_fields_absent_from_every_record_load_as_nulls() -> None:
+    types = StreamTypes.from_json_schema(
+        {
+            "properties": {
+                "Id": {"type": "string"},
+                "Note": {"type": ["string", "null"]},
+                "Meta": {
+                    "type": ["object", "null"],
+                    "properties": {"T": {"type": "string", "format": "date-time"}},
+                },
+            }
+        }
+    )
+    table = types.to_table([{"Id": "1", "Unknown": 5}, {"Id": "2"}])
+    assert table.column_names == ["Id", "Note", "Meta"]
+    assert table.to_pylist() == [
+        {"Id": "1", "Note": None, "Meta": None},
+        {"Id": "2", "Note": None, "Meta": None},
+    ]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import sqlite3
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import httpx
@@ -16,7 +17,7 @@ import pytest
 from tap_quickbooks_online.inbox import Inbox
 from tap_quickbooks_online.webhooks import load_settings
 
-from .helpers import REALM, VERIFIER_TOKEN, legacy_body, legacy_entity, signed_headers
+from .helpers import REALM, VERIFIER_TOKEN, cloud_event, legacy_body, legacy_entity, signed_headers
 
 
 def _config(tmp_path: Path, **extra: object) -> Path:
@@ -85,34 +86,73 @@ def _cli() -> list[str]:
     )
 
 
+def _spawn(tmp_path: Path) -> tuple[subprocess.Popen[bytes], str, Path]:
+    """The receiver as its own process; returns it, its base URL and its log file."""
+    log_path = tmp_path / "receiver.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [*_cli(), "serve", "--config", str(_config(tmp_path)), "--port", "0"], stderr=log
+        )
+    deadline = time.monotonic() + 60
+    while not (port := re.search(r"running on http://127\.0\.0\.1:(\d+)", log_path.read_text())):
+        assert process.poll() is None, log_path.read_text()
+        assert time.monotonic() < deadline, log_path.read_text()
+        time.sleep(0.02)
+    return process, f"http://127.0.0.1:{port.group(1)}", log_path
+
+
 def test_serve_command_receives_until_terminated(tmp_path: Path) -> None:
-    config = _config(tmp_path)
-    process = subprocess.Popen(
-        [*_cli(), "serve", "--config", str(config), "--port", "0"],
-        stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )  # fmt: skip
-    assert process.stderr is not None
-    log: list[str] = []
+    process, url, log_path = _spawn(tmp_path)
     try:
-        while not (port := re.search(r"running on http://127\.0\.0\.1:(\d+)", "".join(log))):
-            line = process.stderr.readline()
-            assert line, f"receiver exited: {''.join(log)}"
-            log.append(line)
         body = legacy_body(legacy_entity("Invoice", "1"))
-        url = f"http://127.0.0.1:{port.group(1)}"
         assert httpx.post(f"{url}/webhooks", content=body, headers=signed_headers(body)).json()["stored"] == 1
         assert httpx.post(f"{url}/webhooks", content=body).status_code == 401
     finally:
         process.send_signal(signal.SIGTERM)
-        log.append(process.stderr.read())
         process.wait(30)
     # uvicorn shuts down gracefully, then re-raises the captured SIGTERM, as service managers expect.
     assert process.returncode in (0, -signal.SIGTERM)
-    output = "".join(log)
+    output = log_path.read_text()
     assert "Application shutdown complete" in output
     assert "Rejected webhook" in output
     assert VERIFIER_TOKEN not in output
-    assert [e.entity_id for e in Inbox(tmp_path / "inbox.sqlite").read_after(0)] == ["1"]
+    with Inbox(tmp_path / "inbox.sqlite") as inbox:
+        assert [e.entity_id for e in inbox.read_after(0)] == ["1"]
+
+
+def test_every_acknowledged_event_survives_a_hard_kill(tmp_path: Path) -> None:
+    process, url, _ = _spawn(tmp_path)
+    acknowledged: list[str] = []
+    stop = threading.Event()
+
+    def send(sender: int) -> None:
+        with httpx.Client(timeout=5) as client:
+            for n in range(10_000):
+                body = json.dumps([cloud_event(f"kill-{sender}-{n}", "invoice", str(n))]).encode()
+                try:
+                    response = client.post(f"{url}/webhooks", content=body, headers=signed_headers(body))
+                except httpx.HTTPError:
+                    return  # the receiver died mid-request: no 200, so Intuit would retry it
+                if response.status_code == 200:
+                    acknowledged.append(f"kill-{sender}-{n}")
+                if stop.is_set():
+                    return
+
+    senders = [threading.Thread(target=send, args=(i,)) for i in range(4)]
+    for thread in senders:
+        thread.start()
+    deadline = time.monotonic() + 60
+    while len(acknowledged) < 200:
+        assert time.monotonic() < deadline, f"only {len(acknowledged)} acknowledged"
+        time.sleep(0.01)
+    process.kill()  # SIGKILL: no graceful shutdown, no flush
+    process.wait(30)
+    stop.set()
+    for thread in senders:
+        thread.join(30)
+    with Inbox(tmp_path / "inbox.sqlite") as inbox:
+        stored = {e.event_id.rsplit(":", 1)[1] for e in inbox.read_after(0)}
+    assert set(acknowledged) <= stored
 
 
 def test_serve_without_token_exits_with_clear_error(tmp_path: Path) -> None:

@@ -98,7 +98,8 @@ def conform(array: pa.Array, target: pa.DataType) -> pa.Array:
     if array.type == target:
         return array
     if pa.types.is_struct(target):
-        children = [conform(array.field(i), f.type) for i, f in enumerate(target)]
+        # flatten() (unlike field()) masks children under null parents: Arrow fills those slots with ""
+        children = [conform(child, f.type) for child, f in zip(array.flatten(), target, strict=True)]
         return pa.StructArray.from_arrays(children, fields=list(target), mask=array.is_null())
     if pa.types.is_list(target):
         values = conform(array.values, target.value_type)

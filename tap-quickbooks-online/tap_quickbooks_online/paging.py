@@ -51,16 +51,17 @@ class Walk:
     stop: threading.Event | None = None
     started: datetime | None = None  # server time of the first page: a safe bookmark for this walk
 
-    def pages(self, first: list[Row] | None = None) -> Iterator[list[Row]]:
-        """Yield pages of new rows; `first` is an already fetched first page (from a /batch poll)."""
+    def pages(self, first: list[Row] | None = None, first_limit: int = 0) -> Iterator[list[Row]]:
+        """Yield pages of new rows; `first` is an already fetched first page of at most `first_limit`."""
         window, seen = self.window, set[str]()
         while not (self.stop and self.stop.is_set()):
+            limit = first_limit if first is not None else self.page_size
             rows = first if first is not None else self._fetch(window)
             first = None
             fresh = [r for r in rows if r["Id"] not in seen or updated_at(r) != window.low]
             if fresh:
                 yield fresh
-            if len(rows) < self.page_size:
+            if len(rows) < limit:
                 return
             last = updated_at(rows[-1])
             if last == window.low:  # the whole page shares one timestamp: read that tie group by position
@@ -141,7 +142,10 @@ class Backfill:
         positions = list(range(span + 1, self.total + 1, span))
         with ThreadPoolExecutor(self.workers) as pool:
             bounds = list(pool.map(self._probe, positions))
-        edges = [self.low, *sorted({b for b in bounds if b is not None and (self.low is None or b > self.low)})]
+        edges = [
+            self.low,
+            *sorted({b for b in bounds if b is not None and (self.low is None or b > self.low)}),
+        ]
         return [q.Window(lo, hi) for lo, hi in zip(edges, [*edges[1:], None], strict=True)]
 
     def _probe(self, position: int) -> datetime | None:

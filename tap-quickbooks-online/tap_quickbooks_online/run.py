@@ -30,6 +30,7 @@ from .limiter import RateLimiter
 from .token_store import TokenStore
 
 LOGGER = logging.getLogger("tap_quickbooks_online.run")
+PREFETCH_ROWS = 100  # rows per stream in the run's first /batch: small streams finish there
 
 
 class Mode(enum.Enum):
@@ -105,16 +106,30 @@ class RunContext:
         return InboxDrain(path, str(self.config["realm_id"])) if path else None
 
     def first_page(self, entity: Entity) -> dict[str, Any]:
-        """The first page of this QUERY-mode stream, fetched with all the others in one /batch."""
+        """The first PREFETCH_ROWS rows of this FULL or QUERY stream, fetched for all of them in /batch.
+
+        Most streams (name lists, singletons, quiet incremental polls) fit in that page, so they cost no
+        request of their own; larger ones continue with a keyset walk or a concurrent backfill.
+        """
         if self._first_pages is None:
-            names = [n for n, m in self.modes.items() if m is Mode.QUERY]
-            statements = [
-                q.select_page(self._streams[n][0], q.Window(bookmark_of(self._streams[n][1])), self.page_size)
-                for n in names
-            ]
+            names = [n for n, m in self.modes.items() if m in (Mode.FULL, Mode.QUERY)]
+            statements = [self._first_statement(*self._streams[n]) for n in names]
             answers = run_batch_queries(self.client, statements, self.batch_size) if statements else []
             self._first_pages = dict(zip(names, answers, strict=True))
         return self._first_pages[entity.name]
+
+    def _first_statement(self, entity: Entity, state: Mapping[str, Any]) -> str:
+        if entity.kind == "singleton":
+            return q.select_singleton(entity)
+        return q.select_page(entity, q.Window(self.low_bound(entity, state)), PREFETCH_ROWS)
+
+    def low_bound(self, entity: Entity, state: Mapping[str, Any]) -> datetime | None:
+        """Where a read starts: the bookmark; without one, start_date for transactions, else everything."""
+        bookmark = bookmark_of(state)
+        if bookmark is not None or entity.kind != "transaction":
+            return bookmark
+        start = self.config.get("start_date")
+        return q.parse_ts(start) if start else None
 
     @property
     def page_size(self) -> int:

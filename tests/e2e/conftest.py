@@ -53,11 +53,22 @@ def meltano_installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return MELTANO
 
 
+def private_sys_dir(tmp_path: Path) -> Path:
+    """A .meltano of the test's own that shares the installed plugin venvs: Meltano writes each run's catalog
+    and config under .meltano/run/<plugin>/, which concurrent runs would otherwise overwrite for each other."""
+    sys_dir = tmp_path / "meltano-sys"
+    sys_dir.mkdir()
+    for plugin_type in ("extractors", "loaders", "mappers"):
+        (sys_dir / plugin_type).symlink_to(ROOT / ".meltano" / plugin_type)
+    return sys_dir
+
+
 @pytest.fixture
 def meltano(meltano_installed: Path, tmp_path: Path) -> Iterator[MeltanoProject]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TAP_", "TARGET_", "MELTANO_"))}
     env.update(
         MELTANO_DATABASE_URI=f"sqlite:///{tmp_path / 'meltano.db'}",
+        MELTANO_SYS_DIR_ROOT=str(private_sys_dir(tmp_path)),
         MELTANO_SEND_ANONYMOUS_USAGE_STATS="false",
         TAP_QUICKBOOKS_ONLINE_TOKEN_STORE_PATH=str(tmp_path / "tokens.enc"),
         TAP_QUICKBOOKS_ONLINE_TOKEN_STORE_KEY=Fernet.generate_key().decode(),

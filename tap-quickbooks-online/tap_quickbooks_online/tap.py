@@ -13,7 +13,7 @@ from .streams import QBOStream
 from .token_store import KEY_ENV
 from .writer import BufferedMsgSpecWriter
 
-S, INT, N = th.StringType, th.IntegerType, th.NumberType
+S, INT = th.StringType, th.IntegerType
 
 
 def _p(name: str, kind: Any, description: str, title: str, **kw: Any) -> th.Property[Any]:
@@ -68,7 +68,7 @@ CONFIG_SCHEMA = th.PropertiesList(
     _p("minor_version", INT, "QBO API minorversion parameter.", "Minor Version", default=75),
     _p(
         "cdc_interval",
-        N,
+        INT,
         "Seconds between CDC polls; runs in between only drain the webhook inbox.",
         "CDC Interval",
         default=10800,
@@ -98,13 +98,13 @@ CONFIG_SCHEMA = th.PropertiesList(
     ),
     _p(
         "settle_seconds",
-        N,
+        INT,
         "Bookmarks stay this far behind QBO's clock, so rows committed late in the "
         "same second are re-read rather than missed.",
         "Settle Seconds",
         default=30,
     ),
-    _p("request_timeout", N, "HTTP timeout in seconds.", "Request Timeout", default=120),
+    _p("request_timeout", INT, "HTTP timeout in seconds.", "Request Timeout", default=120),
     _p("user_agent", S, "User-Agent header sent to Intuit.", "User Agent", default="tap-quickbooks-online"),
     _p(
         "webhook_inbox_path",
@@ -144,7 +144,7 @@ CONFIG_SCHEMA = th.PropertiesList(
     ),
     _p(
         "webhook_trigger_debounce_seconds",
-        N,
+        INT,
         "Minimum seconds between two trigger runs.",
         "Webhook Trigger Debounce Seconds",
         default=60,

@@ -125,7 +125,7 @@ CONFIG = th.PropertiesList(
     ),
     _setting(
         "max_flush_seconds",
-        th.NumberType,
+        th.IntegerType,
         "Max flush seconds",
         "Flush every stream (then emit STATE) once buffered records are this many seconds old; "
         "rows per flush are bounded by batch_size_rows (default 10000).",

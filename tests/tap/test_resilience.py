@@ -48,7 +48,7 @@ def test_429_storm_5xx_and_resets_still_give_a_complete_sync(
 def test_server_errors_are_retried_with_growing_waits(
     emu: QBOEmulator, config: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    emu.faults.fail_next("query", status=503, count=3)
+    emu.faults.fail_next("batch", status=503, count=3)
     waits: list[float] = []
     monkeypatch.setattr("time.sleep", lambda s: waits.append(s))
     result = run_tap(config, streams=["terms"])

@@ -52,20 +52,20 @@ def summarise(schema_dir: Path) -> None:
     if "invoices" in tables:
         rows = con.execute(
             f"""SELECT strftime(TxnDate, '%Y-%m') AS month, count(*) AS invoices,
-                       sum(TotalAmt) AS invoiced, sum(Balance) AS open_ar
+                       CAST(sum(TotalAmt) AS DECIMAL(18, 2)) AS invoiced,
+                       CAST(sum(Balance) AS DECIMAL(18, 2)) AS open_ar
                 FROM {live("invoices", tables["invoices"])} GROUP BY 1 ORDER BY 1"""
         ).fetchall()
-        print_rows("Invoices and accounts receivable by month", ("month", "invoices", "invoiced", "open AR"), rows)
+        header = ("month", "invoices", "invoiced", "open AR")
+        print_rows("Invoices and accounts receivable by month", header, rows)
     if "purchases" in tables:
         rows = con.execute(
-            f"""SELECT coalesce(line.AccountBasedExpenseLineDetail.DepartmentRef.name,
-                                p.DepartmentRef.name, '(none)') AS department,
-                       count(DISTINCT p.Id) AS expenses, sum(line.Amount) AS amount
-                FROM {live("purchases", tables["purchases"])} AS p, unnest(p.Line) AS u(line)
-                GROUP BY 1 ORDER BY amount DESC"""
+            f"""SELECT coalesce(DepartmentRef.name, '(no department)') AS department, count(*) AS expenses,
+                       CAST(sum(TotalAmt) AS DECIMAL(18, 2)) AS amount
+                FROM {live("purchases", tables["purchases"])} GROUP BY 1 ORDER BY amount DESC"""
         ).fetchall()
-        print_rows("Expenses by department", ("department", "expenses", "amount"), rows)
-
+        title = "Expenses (checks, cash and card purchases) by department"
+        print_rows(title, ("department", "expenses", "amount"), rows)
 
 if __name__ == "__main__":
     summarise(Path(sys.argv[1] if len(sys.argv) > 1 else "output/delta/main/quickbooks"))

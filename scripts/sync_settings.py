@@ -1,10 +1,11 @@
 """Keep the settings declared in Meltano and the plugin READMEs in step with each plugin's config_jsonschema.
 
 `config_jsonschema` is the one place a setting is declared. This script derives from it:
-  - the `settings:` list of each plugin in plugins/qbo-databricks.meltano.yml (kind, sensitive, label, description);
+  - the `settings:` list of each plugin in plugins/qbo-databricks.meltano.yml (kind, sensitive, label,
+    description);
   - the settings section of each plugin's README (the `--about --format=markdown` output, between markers).
-Run `uv run python scripts/sync_settings.py` after changing a setting; tests/e2e/test_settings_sync.py fails while
-they disagree.
+Run `uv run python scripts/sync_settings.py` after changing a setting; tests/e2e/test_settings_sync.py fails
+while they disagree.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ def meltano_kind(prop: dict[str, Any]) -> str:
     if prop.get("format") == "date-time":
         return "date_iso8601"
     # Meltano's `decimal` kind crashes when set from an env var (MELTANO.md), so numbers travel as strings.
-    return {"integer": "integer", "boolean": "boolean", "object": "object", "array": "array"}.get(types[0], "string")
+    kinds = {"integer": "integer", "boolean": "boolean", "object": "object", "array": "array"}
+    return kinds.get(types[0], "string")
 
 
 def meltano_settings(config_schema: dict[str, Any]) -> list[dict[str, Any]]:
@@ -64,7 +66,8 @@ def sync_plugin_file() -> None:
         schema = json.loads(about(executable, "json"))["settings"]
         (plugin,) = [p for p in doc["plugins"][plugin_type] if p["name"] == executable]
         plugin["settings"] = meltano_settings(schema)
-    header = "".join(line for line in PLUGIN_FILE.read_text().splitlines(keepends=True) if line.startswith("#"))
+    lines = PLUGIN_FILE.read_text().splitlines(keepends=True)
+    header = "".join(line for line in lines if line.startswith("#"))
     PLUGIN_FILE.write_text(header + yaml.safe_dump(doc, sort_keys=False, width=110, allow_unicode=True))
 
 

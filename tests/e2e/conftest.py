@@ -55,7 +55,7 @@ def meltano_installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def private_sys_dir(tmp_path: Path) -> Path:
     """A .meltano of the test's own that shares the installed plugin venvs: Meltano writes each run's catalog
-    and config under .meltano/run/<plugin>/, which concurrent runs would otherwise overwrite for each other."""
+    and config under .meltano/run/<plugin>/, which concurrent runs would otherwise overwrite."""
     sys_dir = tmp_path / "meltano-sys"
     sys_dir.mkdir()
     for plugin_type in ("extractors", "loaders", "mappers"):

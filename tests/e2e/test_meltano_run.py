@@ -1,4 +1,4 @@
-"""`meltano run tap-quickbooks-online target-databricks` end to end: the QBO emulator into local Delta tables."""
+"""`meltano run tap-quickbooks-online target-databricks` end to end: the QBO emulator into local Delta."""
 
 from __future__ import annotations
 

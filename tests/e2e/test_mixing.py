@@ -1,4 +1,4 @@
-"""Each plugin works with any Singer plugin: third-party taps, targets and mappers from PyPI, through Meltano."""
+"""Each plugin works with any Singer plugin: third-party taps, targets and mappers from PyPI, via Meltano."""
 
 from __future__ import annotations
 

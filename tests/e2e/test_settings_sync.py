@@ -1,4 +1,4 @@
-"""Settings are declared once, in each plugin's config_jsonschema; Meltano and the READMEs must agree with it."""
+"""Settings are declared once, in config_jsonschema; Meltano and the READMEs must agree with it."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
-import sync_settings  # noqa: E402
+import sync_settings
 
 PLUGIN_DOC = yaml.safe_load(sync_settings.PLUGIN_FILE.read_text())
 

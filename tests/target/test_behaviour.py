@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pyarrow as pa
+import pytest
 
 from tests.target.conftest import Harness, invoice, record, schema_message
 
@@ -290,11 +291,19 @@ def test_state_is_emitted_after_the_write(harness: Harness) -> None:
     assert harness.rows()[0]["Id"] == "1"
 
 
-def test_flushes_are_bounded_by_time(harness: Harness) -> None:
+def test_flushes_are_bounded_by_time(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    import itertools
+    import types
+
+    import singer_sdk.target_base
+
+    # The SDK's clock for record age advances 2 s per reading, so each message finds its buffer 1 s too old.
+    clock = itertools.count(start=1_000_000, step=2)
+    monkeypatch.setattr(singer_sdk.target_base, "time", types.SimpleNamespace(time=lambda: next(clock)))
     messages = [schema_message()]
     for i in range(3):
         messages += [invoice(str(i)), {"type": "STATE", "value": {"bookmarks": {"invoices": i}}}]
-    out = harness.run(messages, max_flush_seconds=0.000001)
+    out = harness.run(messages, max_flush_seconds=1)
     assert [a["rows_in"] for a in harness.audit()] == [1, 1, 1]
     assert '{"bookmarks": {"invoices": 0}}' in out
 

@@ -100,7 +100,8 @@ def main() -> None:
         env["TAP_QUICKBOOKS_ONLINE_CDC_INTERVAL"] = "0"  # poll CDC now rather than in 3 hours
         took = meltano(env, "run", "tap-quickbooks-online", "target-databricks")
         print(f"Incremental sync took {took:.1f} s.")
-        summary.summarise(OUT / "delta" / "main" / "quickbooks")
+        summary.last_run(OUT / "delta" / "main" / "quickbooks")
+        print(f"\nThe Delta tables are in {OUT / 'delta' / 'main' / 'quickbooks'}.")
     finally:
         proc.terminate()
         proc.wait(timeout=10)

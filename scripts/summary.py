@@ -35,6 +35,20 @@ def print_rows(title: str, header: tuple[str, ...], rows: list[tuple[object, ...
         print("  " + "  ".join(str(v).rjust(w) for v, w in zip(row, widths, strict=True)))
 
 
+def last_run(schema_dir: Path) -> None:
+    """What the most recent run changed, from the target's audit table."""
+    audit = DeltaTable(str(schema_dir / "_audit")).to_pyarrow_table()
+    con = duckdb.connect()
+    con.register("audit", audit)
+    rows = con.execute(
+        """SELECT table_name, sum(rows_in), sum(inserted), sum(updated), sum(deleted), sum(rejected)
+           FROM audit WHERE run_id = (SELECT arg_max(run_id, finished_at) FROM audit)
+           GROUP BY 1 HAVING sum(rows_in) > 0 ORDER BY 1"""
+    ).fetchall()
+    header = ("table", "rows in", "inserted", "updated", "deleted", "rejected")
+    print_rows("What the last run changed (from the _audit table)", header, rows)
+
+
 def summarise(schema_dir: Path) -> None:
     tables = load_tables(schema_dir)
     if not tables:

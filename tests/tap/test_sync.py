@@ -156,3 +156,16 @@ def _apply(view: dict[str, dict[str, Any]], result: RunResult, stream: str) -> N
             view.pop(record["Id"], None)
         else:
             view[record["Id"]] = normal(record)
+
+
+def test_money_stays_exact_to_38_digits(emu: QBOEmulator, config: dict[str, Any]) -> None:
+    template = emu.store.all("Invoice")[0]
+    line = {**template["Line"][0], "Amount": Decimal("12345678901234567890123456789.123456789")}
+    line.pop("Id", None)
+    created = emu.mutate.create("Invoice", {"CustomerRef": template["CustomerRef"], "Line": [line]})
+    result = run_tap(config, streams=["invoices"])
+    record = result.by_id("invoices")[created["Id"]]
+    assert record["Line"][0]["Amount"] == Decimal("12345678901234567890123456789.123456789")
+    stored = next(r for r in emu.store.all("Invoice") if r["Id"] == created["Id"])
+    assert isinstance(record["TotalAmt"], Decimal)
+    assert str(record["TotalAmt"]) == str(stored["TotalAmt"])  # whatever QBO computed, to the digit

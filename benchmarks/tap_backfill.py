@@ -30,12 +30,7 @@ import requests  # noqa: E402
 from tap_quickbooks_online.entities import BY_NAME, ENTITIES  # noqa: E402
 
 from tests.emulators.qbo import QBOEmulator  # noqa: E402
-from tests.emulators.qbo.server import Handler  # noqa: E402
 from tests.tap.harness import catalog_for, tap_config  # noqa: E402
-
-# The emulator writes headers and body in two segments; without this, Nagle + delayed ACK add ~40 ms to
-# every response (reported to the emulator's owner). Bytes on the wire are unchanged.
-Handler.disable_nagle_algorithm = True
 
 RECORDS_AT_SCALE_1 = 9_800  # ~transactions per year at scale 1 (emulator README); lists are extra
 TAP = str(Path(sys.executable).with_name("tap-quickbooks-online"))

@@ -131,7 +131,7 @@ CONFIG_SCHEMA = th.PropertiesList(
     _p(
         "webhook_retention_days",
         INT,
-        "Days consumed inbox events are kept.",
+        "Days an inbox event is kept after it was received, consumed or not (0 keeps events forever).",
         "Webhook Retention Days",
         default=30,
     ),
@@ -145,9 +145,9 @@ CONFIG_SCHEMA = th.PropertiesList(
     _p(
         "webhook_trigger_debounce_seconds",
         INT,
-        "Minimum seconds between two trigger runs.",
+        "Seconds after the first new event before the trigger command runs; later events coalesce into it.",
         "Webhook Trigger Debounce Seconds",
-        default=60,
+        default=5,
     ),
 ).to_dict()
 

@@ -185,3 +185,12 @@ def test_write_endpoint_create_and_sparse_update(api: Api) -> None:
     )
     missing = api.post("invoice", json={"Line": []}).json()["Fault"]["Error"][0]
     assert missing["code"] == "2020"
+
+
+def test_totals_of_38_digit_amounts_are_exact(emu: QBOEmulator, api: Api) -> None:
+    invoice = emu.store.all("Invoice")[0]
+    amounts = [Decimal("1234567890123456789012345678.123456789"), Decimal("0.000000001")]
+    lines = [{**invoice["Line"][0], "Amount": a} for a in amounts]
+    created = emu.mutate.create("Invoice", {"CustomerRef": invoice["CustomerRef"], "Line": lines})
+    read = api.rows(f"select * from Invoice where Id = '{created['Id']}'")[0]
+    assert read["TotalAmt"] == Decimal("1234567890123456789012345678.123456790")

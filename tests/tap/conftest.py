@@ -9,13 +9,7 @@ from typing import Any
 import pytest
 
 from tests.emulators.qbo import QBOEmulator
-from tests.emulators.qbo.server import Handler
 from tests.tap.harness import tap_config
-
-# Emulator workaround (reported to its owner): its handler writes headers and body in two segments, so
-# Nagle + delayed ACK stall every response ~40 ms. Disabling Nagle on the emulator's sockets removes the
-# stall without changing any byte on the wire.
-Handler.disable_nagle_algorithm = True
 
 SCALE = 0.05
 

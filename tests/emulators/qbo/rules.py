@@ -5,7 +5,7 @@ Codes: 2020 required field, 610 missing or inactive reference, 6240 duplicate na
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any
 
 from .entities import EntitySpec
@@ -73,23 +73,15 @@ def decimal(value: Any) -> Decimal:
 
 
 def line_total(entity: str, lines: list[dict[str, Any]]) -> Decimal:
+    """TotalAmt from the lines: a journal entry's debits, else every amount line but subtotals/discounts."""
     if entity == "JournalEntry":
-        return sum(
-            (
-                decimal(ln.get("Amount", 0))
-                for ln in lines
-                if ln.get("JournalEntryLineDetail", {}).get("PostingType") == "Debit"
-            ),
-            Decimal(0),
-        )
-    return sum(
-        (
-            decimal(ln.get("Amount", 0))
-            for ln in lines
-            if ln.get("DetailType") not in ("SubTotalLineDetail", "DiscountLineDetail")
-        ),
-        Decimal(0),
-    )
+        amounts = [ln for ln in lines if ln.get("JournalEntryLineDetail", {}).get("PostingType") == "Debit"]
+    else:
+        skip = ("SubTotalLineDetail", "DiscountLineDetail")
+        amounts = [ln for ln in lines if ln.get("DetailType") not in skip]
+    # Decimal's default context keeps 28 digits and would round a 38-digit total; QBO's sums are exact.
+    with localcontext(prec=76):
+        return sum((decimal(ln.get("Amount", 0)) for ln in amounts), Decimal(0))
 
 
 def require(entity: str, fields: dict[str, Any]) -> None:

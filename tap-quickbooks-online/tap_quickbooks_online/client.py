@@ -7,6 +7,7 @@ per-kind call counters reported at the end of the run.
 
 from __future__ import annotations
 
+import gc
 import logging
 import random
 import threading
@@ -27,6 +28,16 @@ from .query import format_ts
 
 LOGGER = logging.getLogger("tap_quickbooks_online.client")
 _DECODER = msgspec.json.Decoder(float_hook=Decimal)
+# A 1000-row page decodes into ~100 k containers. With CPython's default gen-0 threshold (700) that runs
+# hundreds of collections per page, and the older generations rescan every page still buffered: measured
+# at 4x the decoding itself. The data has no reference cycles, so collecting rarely loses nothing.
+GC_THRESHOLDS = (50_000, 20, 20)
+
+
+def tune_gc() -> None:
+    """Collect less often during a run (process-wide; only ever raises the thresholds)."""
+    current = gc.get_threshold()
+    gc.set_threshold(*(max(a, b) for a, b in zip(current, GC_THRESHOLDS, strict=True)))
 
 
 def decode(body: bytes) -> Any:
@@ -48,6 +59,7 @@ class QBOClient:
         self.user_agent = str(config.get("user_agent") or "tap-quickbooks-online")
         self.pool_size = int(config.get("max_concurrent_requests", 10))
         self.oauth, self.limiter = oauth, limiter
+        tune_gc()
         self.calls: Counter[str] = Counter()
         self.retries = 0
         self._count_lock = threading.Lock()

@@ -7,6 +7,8 @@ next incremental run brings it. Only a tie group larger than a page is read by p
 
 A backfill splits the range at quantiles (one probe per slice) and walks the slices concurrently, so the
 shared limiter, not latency, bounds the speed. Pages flow through a bounded queue: memory stays flat.
+`Ahead` runs the backfills of the next streams while the current one is written out, so a stream's
+serial round trips (count, probes, last short pages) overlap other work instead of adding up.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 
 from . import query as q
 from .client import QBOClient
+from .drain import run_batch_queries
 from .entities import Entity
 
 LOGGER = logging.getLogger("tap_quickbooks_online.paging")
@@ -107,6 +110,7 @@ class Backfill:
     low: datetime | None
     page_size: int
     workers: int
+    batch_size: int = 30
     total: int = 0
     started: datetime | None = None
 
@@ -131,27 +135,32 @@ class Backfill:
     def _slices(self) -> list[q.Window]:
         """Boundaries at quantiles, so slices hold similar row counts (about two slices per worker).
 
-        A slice spans `k * page_size - 1` rows, so its last page comes back short and ends the walk
+        Each page after a slice's first re-reads the row(s) at its start timestamp, so k pages hold about
+        `k * (page_size - 1)` new rows. A slice spans `k * (page_size - 2)` rows: its k-th page comes back
+        short (even with a two-row tie at each page boundary) and ends the walk
         without an extra empty query.
         """
         pages = -(-self.total // self.page_size)
         if pages < 4:
             return [q.Window(self.low)]
         per_slice = max(2, -(-pages // (self.workers * 2)))
-        span = per_slice * self.page_size - 1
+        span = per_slice * max(1, self.page_size - 2)
         positions = list(range(span + 1, self.total + 1, span))
-        with ThreadPoolExecutor(self.workers) as pool:
-            bounds = list(pool.map(self._probe, positions))
+        bounds = self._probe(positions)
         edges = [
             self.low,
             *sorted({b for b in bounds if b is not None and (self.low is None or b > self.low)}),
         ]
         return [q.Window(lo, hi) for lo, hi in zip(edges, [*edges[1:], None], strict=True)]
 
-    def _probe(self, position: int) -> datetime | None:
-        statement = q.select_page(self.entity, q.Window(self.low), 1, start=position)
-        rows = rows_of(self.client.query(statement), self.entity.name)
-        return updated_at(rows[0]) if rows else None
+    def _probe(self, positions: list[int]) -> list[datetime | None]:
+        """The timestamp at each position: one-row queries, sent together in /batch (one round trip and one
+        request of the per-minute budget for up to `batch_size` of them)."""
+        window = q.Window(self.low)
+        statements = [q.select_page(self.entity, window, 1, start=p) for p in positions]
+        answers = run_batch_queries(self.client, statements, self.batch_size)
+        found = [rows_of(answer, self.entity.name) for answer in answers]
+        return [updated_at(rows[0]) if rows else None for rows in found]
 
 
 def fan_in(
@@ -195,3 +204,50 @@ def fan_in(
     finally:
         stop.set()
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+class Ahead:
+    """A page iterator run ahead on its own thread into a small queue (consumed once, in order)."""
+
+    def __init__(self, pages: Iterator[list[Row]], depth: int = 2) -> None:
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        thread = threading.Thread(target=self._run, args=(pages,), name="qbo-ahead", daemon=True)
+        thread.start()
+
+    def _run(self, pages: Iterator[list[Row]]) -> None:
+        try:
+            for page in pages:
+                if not self._put(page):
+                    return
+            self._put(_DONE)
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            self._put(exc)
+        finally:
+            close = getattr(pages, "close", None)
+            if close is not None:
+                close()  # a generator stopped early shuts its own workers down, on this thread
+
+    def _put(self, item: Any) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.5)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def __iter__(self) -> Iterator[list[Row]]:
+        try:
+            while True:
+                item = self._queue.get()
+                if item is _DONE:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self._stop.set()

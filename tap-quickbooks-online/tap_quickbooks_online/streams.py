@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+import weakref
 from collections.abc import Generator, Iterable, Iterator
 from datetime import UTC, datetime
 from functools import cache, cached_property
@@ -24,7 +25,7 @@ from . import query as q
 from .cdc import is_deleted
 from .drain import fetch_by_ids
 from .entities import Entity, load_schema
-from .paging import Backfill, Walk, rows_of, updated_at
+from .paging import Ahead, Backfill, Walk, rows_of, updated_at
 from .run import PREFETCH_ROWS, Mode, RunContext
 
 if TYPE_CHECKING:
@@ -34,7 +35,11 @@ if TYPE_CHECKING:
 
 REPLICATION_KEY = "LastUpdatedTime"
 PROGRESS_EVERY_SECONDS = 15.0
+LOOKAHEAD_STREAMS = 3  # backfills started ahead of their turn; each buffers a few pages at most
 Row = dict[str, Any]
+Planned = tuple[Backfill | None, Iterable[list[Row]]]  # a backfill (None: nothing left) and its pages
+# Per run: the backfills already running ahead of their stream's turn, by entity name.
+_AHEAD: weakref.WeakKeyDictionary[RunContext, dict[str, Planned]] = weakref.WeakKeyDictionary()
 
 
 def to_record(row: Row, realm_id: str) -> Row:
@@ -153,23 +158,43 @@ class QBOStream(Stream):
         rows = rows_of(first, self.entity.name)
         started = q.parse_ts(first["time"]) if isinstance(first.get("time"), str) else run.now
         yield from self._emit(run, [rows])
-        if self.entity.kind != "singleton" and len(rows) >= PREFETCH_ROWS:
-            # Rows stamped exactly like the last one are read again: a boundary repeat, never a gap.
-            backfill = Backfill(
-                run.client,
-                self.entity,
-                updated_at(rows[-1]),
-                run.page_size,
-                int(self.config.get("max_concurrent_requests", 10)),
-            )
+        ahead = _AHEAD.setdefault(run, {})
+        planned = ahead.pop(self.entity.name) if self.entity.name in ahead else self._backfill_pages(run)
+        backfill, pages = planned
+        self._run_ahead(run, ahead)
+        if backfill is not None:
             progress = Progress(self)
             progress.count = len(rows)
-            for page in backfill.pages():
+            for page in pages:
                 progress.total = backfill.total + len(rows)
                 progress.add(len(page))
                 yield from self._emit(run, [page])
             progress.log()
         self._save(state, run, started)
+
+    def _backfill_pages(self, run: RunContext) -> Planned:
+        """The backfill after the prefetched first page, or None when that page held the whole stream."""
+        rows = rows_of(run.first_page(self.entity), self.entity.name)
+        if self.entity.kind == "singleton" or len(rows) < PREFETCH_ROWS:
+            return None, ()
+        # Rows stamped exactly like the last one are read again: a boundary repeat, never a gap.
+        workers = int(self.config.get("max_concurrent_requests", 10))
+        low = updated_at(rows[-1])
+        backfill = Backfill(run.client, self.entity, low, run.page_size, workers, run.batch_size)
+        return backfill, backfill.pages()
+
+    def _run_ahead(self, run: RunContext, ahead: dict[str, Planned]) -> None:
+        """Start the backfills of the next FULL streams (in sync order) while this one is written out."""
+        order = [s for s in self._qbo_tap.streams.values() if isinstance(s, QBOStream) and s.selected]
+        for other in order[order.index(self) + 1 :]:
+            if len(ahead) >= LOOKAHEAD_STREAMS:
+                return
+            name = other.entity.name
+            if name in ahead or run.modes.get(name) is not Mode.FULL:
+                continue
+            backfill, pages = other._backfill_pages(run)
+            if backfill is not None:
+                ahead[name] = (backfill, Ahead(iter(pages)))
 
     def _cdc(self, run: RunContext, state: dict[str, Any]) -> Iterator[Row]:
         result = run.feed.result()

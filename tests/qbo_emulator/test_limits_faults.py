@@ -11,6 +11,7 @@ import requests
 
 from tests.emulators.qbo import QBOEmulator
 from tests.emulators.qbo.faults import EndpointFaults
+from tests.emulators.qbo.routing import batch_weight
 
 from .conftest import SAMPLES, Api
 
@@ -172,3 +173,23 @@ def test_admin_http_api_tokens_and_store(emu: QBOEmulator) -> None:
     assert requests.post(emu.token_url, data=exchange, auth=(emu.client_id, emu.client_secret), timeout=10).ok
     terms = requests.get(f"{admin}/store", params={"entity": "Term"}, timeout=10).json()["Term"]
     assert [t["Name"] for t in terms] == ["Due on receipt", "Net 15", "Net 30", "Net 45"]
+
+
+def test_batch_latency_is_charged_per_thousand_rows_returned(emu: QBOEmulator, api: Api) -> None:
+    rows = [{"Id": str(n)} for n in range(1500)]
+    body = {
+        "BatchItemResponse": [
+            {"bId": "1", "QueryResponse": {"Invoice": rows, "startPosition": 1, "maxResults": 1500}},
+            {"bId": "2", "QueryResponse": {"Bill": rows[:500]}},
+            {"bId": "3", "QueryResponse": {}},  # an empty page still costs a read
+            {"bId": "4", "Fault": {"Error": [], "type": "ValidationFault"}},
+        ]
+    }
+    assert batch_weight(body) == 2002 / 1000
+    assert batch_weight({"BatchItemResponse": [{"bId": "1", "QueryResponse": {"totalCount": 9}}]}) == 1.0
+    emu.faults.latency_ms = 40
+    items = [{"bId": str(n), "Query": "select * from Invoice maxresults 1000"} for n in range(3)]
+    began = time.monotonic()
+    reply = api.post("batch", json={"BatchItemRequest": items})
+    returned = sum(len(i["QueryResponse"].get("Invoice", [])) for i in reply.json()["BatchItemResponse"])
+    assert time.monotonic() - began >= 0.04 * max(1.0, returned / 1000)

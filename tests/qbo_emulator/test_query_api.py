@@ -223,3 +223,32 @@ def test_like_treats_only_percent_as_a_wildcard(emu: QBOEmulator, api: Api) -> N
         "A[1]*?.x Ltd",
         "A1zz Ltd",
     ]
+
+
+def test_strict_last_updated_time_bounds_and_count_come_from_the_index(api: Api) -> None:
+    everything = api.emu.store.all("Bill")
+    times = sorted({_lut(b) for b in everything})
+    low, high = times[50], times[250]
+    where = (
+        f"where MetaData.LastUpdatedTime > '{low.isoformat()}' and "
+        f"MetaData.LastUpdatedTime < '{high.isoformat()}'"
+    )
+    rows = api.rows(f"select * from Bill {where} orderby MetaData.LastUpdatedTime desc maxresults 1000")
+    expected = sorted(
+        (b for b in everything if low < _lut(b) < high), key=lambda b: (_lut(b), int(b["Id"])), reverse=True
+    )
+    assert [r["Id"] for r in rows] == [b["Id"] for b in expected]
+    count = api.query(f"select count(*) from Bill {where}").json()["QueryResponse"]["totalCount"]
+    assert count == len(expected)
+
+
+def test_a_mutated_record_is_served_fresh_not_from_the_cached_json(emu: QBOEmulator, api: Api) -> None:
+    statement = "select * from Invoice where Id = '3'"
+    before = api.rows(statement)[0]
+    api.rows("select * from Invoice orderby MetaData.LastUpdatedTime maxresults 50")  # fills the cache
+    emu.mutate.update("Invoice", "3", {"PrivateNote": "changed after caching"})
+    rows = api.rows("select * from Invoice orderby MetaData.LastUpdatedTime desc maxresults 1")
+    assert rows[0]["Id"] == "3"
+    assert rows[0]["PrivateNote"] == "changed after caching"
+    assert rows[0]["SyncToken"] == str(int(before["SyncToken"]) + 1)
+    assert api.rows(statement)[0]["PrivateNote"] == "changed after caching"

@@ -20,6 +20,7 @@ from . import gen_sales as gs
 from .gen_base import Ctx, TxnKind
 from .gen_common import USD, envelope, epoch_at, money, ref
 from .gen_journal import JournalEntries
+from .jsonutil import dumps
 from .timefmt import parse_ts
 
 HISTORY_DAYS = 365
@@ -53,6 +54,25 @@ class Table:
     fresh: bool = False  # build() returns a new dict each call (lazy tables), so callers may keep it
     _index: tuple[array, array] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # Each row's JSON, made on first read: rows never change (mutations go to an emulator's overlay), so a
+    # re-read or another emulator on the same company skips generating and serialising the row again.
+    _json: list[bytes | None] | None = field(default=None, repr=False)
+
+    def encoded(self, i: int) -> bytes:
+        """Row i as the exact JSON bytes a response carries."""
+        cache = self._json
+        if cache is None:
+            with self._lock:
+                cache = self._json = self._json or [None] * self.count
+        data = cache[i]
+        if data is None:
+            data = cache[i] = dumps(self.build(i))
+        return data
+
+    def warm(self) -> None:
+        """Serialise every row now (benchmarks: a real server has its data at rest, not made per read)."""
+        for i in range(self.count):
+            self.encoded(i)
 
     def index(self) -> tuple[array, array]:
         """(sorted LastUpdatedTime epochs, row numbers in that order): 16 bytes a row, built once."""
@@ -138,6 +158,10 @@ class Company:
             gp.Transfers(ctx, n("Transfer")),
             JournalEntries(ctx, n("JournalEntry")),
         ]
+
+    def warm(self) -> None:
+        for table in self.tables.values():
+            table.warm()
 
     def transaction_count(self) -> int:
         return sum(self.tables[e].count for e in self.transaction_entities)

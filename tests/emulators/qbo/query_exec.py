@@ -18,6 +18,7 @@ from .store import Store, View
 from .timefmt import parse_ts
 
 LUT = "MetaData.LastUpdatedTime"
+COMPARISONS = ("=", "<", ">", "<=", ">=")
 Row = tuple[float, int, dict[str, Any]]
 
 
@@ -94,23 +95,27 @@ class Matcher:
             ">=": actual >= want,
         }[c.op]
 
-    def lut_bounds(self) -> tuple[float | None, float | None]:
-        lo = hi = None
+    def lut_bounds(self) -> tuple[float | None, float | None, tuple[bool, bool]]:
+        """(low, high, (low exclusive, high exclusive)) of the LastUpdatedTime conditions."""
+        lo: tuple[float, bool] | None = None  # (value, exclusive); the tighter bound wins
+        hi: tuple[float, bool] | None = None
         for c, _, values in self.conds:
-            if c.field != LUT or c.op not in ("=", "<", ">", "<=", ">="):
+            if c.field != LUT or c.op not in COMPARISONS:
                 continue
             if c.op in ("=", ">", ">="):
-                lo = values[0] if lo is None else max(lo, values[0])
+                lo = max(lo or (values[0], False), (values[0], c.op == ">"))
             if c.op in ("=", "<", "<="):
-                hi = values[0] if hi is None else min(hi, values[0])
-        return lo, hi
+                hi = min(hi or (values[0], False), (values[0], c.op == "<"), key=lambda b: (b[0], not b[1]))
+        return (
+            lo[0] if lo else None,
+            hi[0] if hi else None,
+            (bool(lo and lo[1]), bool(hi and hi[1])),
+        )
 
     def residual(self, lut_indexed: bool) -> bool:
-        """Whether any condition needs the record itself (inclusive LastUpdatedTime bounds do not when the
-        rows come from the timestamp index, which applies them exactly)."""
-        return any(
-            not (lut_indexed and c.field == LUT and c.op in ("=", ">=", "<=")) for c, _, _ in self.conds
-        )
+        """Whether any condition needs the record itself (LastUpdatedTime comparisons do not when the rows
+        come from the timestamp index, which applies them exactly)."""
+        return any(not (lut_indexed and c.field == LUT and c.op in COMPARISONS) for c, _, _ in self.conds)
 
     def ids(self) -> list[int] | None:
         for c, _, values in self.conds:
@@ -129,12 +134,13 @@ def with_implicit_active(q: Query) -> Query:
 
 
 def execute(store: Store, q: Query) -> dict[str, Any]:
-    """The body of QueryResponse."""
+    """The body of QueryResponse. Rows the index alone selects come as their cached JSON (`Raw`)."""
     q = with_implicit_active(q)
     match = Matcher(q)
     offset = 0 if q.count else q.start - 1
-    candidates, skipped = _candidates(store.view(q.spec.name), q, match, offset)
-    rows = (row for row in candidates if match(row[2]))
+    mode = "id" if q.count else "raw"
+    candidates, skipped, exact = _candidates(store.view(q.spec.name), q, match, offset, mode)
+    rows = candidates if exact else (row for row in candidates if match(row[2]))
     if q.count:
         return {"totalCount": sum(1 for _ in rows)}
     first = offset - skipped
@@ -144,25 +150,34 @@ def execute(store: Store, q: Query) -> dict[str, Any]:
     return {q.spec.name: page, "startPosition": q.start, "maxResults": len(page)}
 
 
-def _candidates(view: View, q: Query, match: Matcher, offset: int) -> tuple[Iterator[Row], int]:
-    """Rows in the requested order, and how many of the first `offset` matches were skipped unbuilt.
+def _candidates(
+    view: View, q: Query, match: Matcher, offset: int, mode: str
+) -> tuple[Iterator[Row], int, bool]:
+    """Rows in the requested order, how many of the first `offset` matches were skipped unbuilt, and
+    whether the rows already satisfy the filter (then they come in `mode`: see `View.by_lut`).
 
     Rows can be skipped without generating them only when the index alone decides the filter.
     """
     order = list(q.order)
+    if q.count and not match.residual(True):
+        order = [(LUT, False)]  # a count has no order: the timestamp index alone answers it
     ids = match.ids()
     if ids is not None:
         rows = [(0.0, n, rec) for n in ids if (rec := view.get(str(n))) is not None]
-        return iter(_sorted(rows, order, q)), 0
+        return iter(_sorted(rows, order, q)), 0, False
     if order in ([], [("Id", False)], [("Id", True)]):
-        skip = 0 if match.residual(False) else offset
-        return view.by_id(desc=order == [("Id", True)], skip=skip), skip
-    lo, hi = match.lut_bounds()
+        exact = not match.residual(False)
+        desc = order == [("Id", True)]
+        skip = offset if exact else 0
+        return view.by_id(desc=desc, skip=skip, mode=mode if exact else "dict"), skip, exact
+    lo, hi, open_ends = match.lut_bounds()
     for desc in (False, True):
         if order in ([(LUT, desc)], [(LUT, desc), ("Id", desc)]):
-            skip = 0 if match.residual(True) else offset
-            return view.by_lut(lo, hi, desc=desc, skip=skip), skip
-    return iter(_sorted(list(view.by_lut(lo, hi)), order, q)), 0
+            exact = not match.residual(True)
+            skip = offset if exact else 0
+            kind = mode if exact else "dict"
+            return view.by_lut(lo, hi, desc=desc, skip=skip, open_ends=open_ends, mode=kind), skip, exact
+    return iter(_sorted(list(view.by_lut(lo, hi, open_ends=open_ends)), order, q)), 0, False
 
 
 def _sorted(rows: list[Row], order: list[tuple[str, bool]], q: Query) -> list[Row]:

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from .emulator import QBOEmulator
 
 API_KINDS = ("query", "read", "write", "batch", "cdc", "report")
+PAGE_ROWS = 1000  # one query page: what the injected latency stands for
 NOT_FOUND = Response(404, b"<html><body><h1>404 Not Found</h1></body></html>\n", "text/html")
 
 
@@ -61,13 +62,19 @@ class Router:
         if not emu.limiter.enter(req.kind, enforce=emu.faults.throttle):
             emu.count("throttled")
             return Response(429, fx.throttle_body(now), "application/xml")
+        weight = 1.0
         try:
-            if req.latency:
+            if req.latency and req.kind != "batch":
                 time.sleep(req.latency)
-            return json_response(*self._route(req, rest))
+            status, body = self._route(req, rest)
+            if req.kind == "batch":
+                weight = batch_weight(body)
+            return json_response(status, body)
         except QBOFault as fault:
             return Response(fault.status, fault.json_body(emu.clock.now()))
         finally:
+            if req.latency and req.kind == "batch":
+                time.sleep(req.latency * weight)
             emu.limiter.leave()
 
     def _route(self, req: Request, rest: str) -> tuple[int, dict[str, Any]]:
@@ -91,3 +98,14 @@ class Router:
         if method == "POST" and len(parts) == 1:
             return api.write(head, req.params.get("operation"), req.body, req.path)
         raise unsupported(req.path)
+
+
+def batch_weight(body: dict[str, Any]) -> float:
+    """How many query pages of latency a /batch costs: a server's time grows with the rows it reads, so 30
+    full pages in one request take as long as 30 requests (at least one page's worth for any batch)."""
+    rows = 0
+    for item in body.get("BatchItemResponse", []):
+        found = item.get("QueryResponse")
+        lists = [v for v in found.values() if isinstance(v, list)] if isinstance(found, dict) else []
+        rows += sum(map(len, lists)) if lists else 1
+    return max(1.0, rows / PAGE_ROWS)

@@ -8,6 +8,7 @@ a paged sync that runs while scenarios mutate the company sees a consistent view
 from __future__ import annotations
 
 import copy
+import functools
 import heapq
 import threading
 from bisect import bisect_left, bisect_right
@@ -17,6 +18,7 @@ from typing import Any
 
 from .company import Company
 from .entities import BY_NAME, EntitySpec
+from .jsonutil import Raw, dumps
 from .timefmt import parse_ts
 
 
@@ -27,6 +29,11 @@ class Entry:
     lut: float
     record: dict[str, Any] | None
     stub: dict[str, Any] | None = None
+
+    @functools.cached_property
+    def encoded(self) -> bytes:
+        """The JSON of the record (or stub), made once: an entry is replaced, never edited, on mutation."""
+        return dumps(self.record if self.record is not None else self.stub)
 
 
 def lut_of(record: dict[str, Any]) -> float:
@@ -62,24 +69,32 @@ class View:
         desc: bool = False,
         deleted: bool = False,
         skip: int = 0,
-    ) -> Iterator[tuple[float, int, dict[str, Any]]]:
+        open_ends: tuple[bool, bool] = (False, False),
+        mode: str = "dict",
+    ) -> Iterator[tuple[float, int, Any]]:
         """(lut, id, record) in (LastUpdatedTime, Id) order, lazily; tombstone stubs only if `deleted`.
 
         `skip` passes over that many rows without generating them (offset paging without a WHERE filter).
+        `open_ends` makes lo and/or hi exclusive. `mode` says what stands for a record: "dict" the record,
+        "raw" its cached JSON (`Raw`), "id" just its id (counting without building anything).
         """
-        base = self._base_by_lut(lo, hi, desc)
+        lo_open, hi_open = open_ends
+        base = self._base_by_lut(lo, hi, desc, open_ends)
         extra = sorted(
             (
                 (e.lut, int(i), e)
                 for i, e in self.overlay.items()
-                if (lo is None or e.lut >= lo) and (hi is None or e.lut <= hi)
+                if (lo is None or e.lut > lo or (e.lut == lo and not lo_open))
+                and (hi is None or e.lut < hi or (e.lut == hi and not hi_open))
             ),
             reverse=desc,
         )
         merged = heapq.merge(base, extra, key=lambda t: (t[0], t[1]), reverse=desc)
-        yield from self._live(merged, deleted, skip)
+        yield from self._live(merged, deleted, skip, mode)
 
-    def by_id(self, desc: bool = False, skip: int = 0) -> Iterator[tuple[float, int, dict[str, Any]]]:
+    def by_id(
+        self, desc: bool = False, skip: int = 0, mode: str = "dict"
+    ) -> Iterator[tuple[float, int, Any]]:
         n = self.base_count
         base = ((0.0, k, None) for k in (range(n, 0, -1) if desc else range(1, n + 1)))
         extra = sorted(
@@ -87,30 +102,34 @@ class View:
         )
         merged = heapq.merge(base, extra, key=lambda t: t[1], reverse=desc)
         yield from self._live(
-            ((t, n, e) for t, n, e in merged if e is not None or str(n) not in self.overlay), False, skip
+            ((t, n, e) for t, n, e in merged if e is not None or str(n) not in self.overlay),
+            False,
+            skip,
+            mode,
         )
 
     def _live(
-        self, rows: Iterator[tuple[float, int, Entry | None]], deleted: bool, skip: int
-    ) -> Iterator[tuple[float, int, dict[str, Any]]]:
+        self, rows: Iterator[tuple[float, int, Entry | None]], deleted: bool, skip: int, mode: str = "dict"
+    ) -> Iterator[tuple[float, int, Any]]:
+        resolve = {"dict": self._resolve, "raw": self._encode, "id": self._id}[mode]
         for lut, num, entry in rows:
             if entry is not None and entry.record is None and not deleted:
                 continue
             if skip:
                 skip -= 1
                 continue
-            record = self._resolve(num, entry, deleted)
+            record = resolve(num, entry, deleted)
             if record is not None:
                 yield lut, num, record
 
     def _base_by_lut(
-        self, lo: float | None, hi: float | None, desc: bool
+        self, lo: float | None, hi: float | None, desc: bool, open_ends: tuple[bool, bool]
     ) -> Iterator[tuple[float, int, Entry | None]]:
         if not self.table:
             return
         luts, order = self.table.index()
-        a = 0 if lo is None else bisect_left(luts, lo)
-        b = len(luts) if hi is None else bisect_right(luts, hi)
+        a = 0 if lo is None else (bisect_right if open_ends[0] else bisect_left)(luts, lo)
+        b = len(luts) if hi is None else (bisect_left if open_ends[1] else bisect_right)(luts, hi)
         for k in range(b - 1, a - 1, -1) if desc else range(a, b):
             num = order[k] + 1
             if str(num) not in self.overlay:
@@ -122,6 +141,16 @@ class View:
         if entry.record is None:
             return entry.stub if deleted else None
         return entry.record
+
+    def _id(self, num: int, entry: Entry | None, deleted: bool) -> int | None:
+        return num if entry is None or entry.record is not None or (deleted and entry.stub) else None
+
+    def _encode(self, num: int, entry: Entry | None, deleted: bool) -> Raw | None:
+        if entry is None:
+            return Raw(self.table.encoded(num - 1)) if self.table else None
+        if entry.record is None and (not deleted or entry.stub is None):
+            return None
+        return Raw(entry.encoded)
 
 
 class Store:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import time
 import uuid
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import fastjsonschema
-from singer_sdk.exceptions import InvalidJSONSchema, InvalidRecord
 from singer_sdk.sinks import BatchSink
 from singer_sdk.sinks.core import BaseJSONSchemaValidator
 
@@ -23,6 +21,7 @@ from target_databricks.engines import TableRef, WritePlan
 from target_databricks.load import Batch
 from target_databricks.sql import MergeSpec
 from target_databricks.types import column_name, table_name
+from target_databricks.validation import FastValidator
 
 if TYPE_CHECKING:
     from target_databricks.target import TargetDatabricks
@@ -36,33 +35,6 @@ METADATA_PROPERTIES: dict[str, dict] = {
 # Version columns that are digit strings and must compare as integers ("10" is newer than "9").
 INTEGER_TEXT_VERSIONS = ("SyncToken",)
 DEFAULT_MAX_ROWS = 10_000  # measured: 20k rows cost ~90 MB more peak RSS for no gain in rows/s
-
-
-class FastValidator(BaseJSONSchemaValidator):
-    """fastjsonschema: the same checks as the SDK's validator at a fraction of the cost per record.
-
-    Compiling is the expensive part (about 0.3 s for a QBO transaction schema), so it waits for the first
-    record: an incremental run that touches two streams out of thirty compiles two validators, not thirty.
-    """
-
-    def __init__(self, schema: dict[str, Any]) -> None:
-        super().__init__(schema)
-        self._compiled: Callable[[dict], Any] | None = None
-
-    def _compile(self) -> Callable[[dict], Any]:
-        try:
-            # Formats are not checked (the SDK's default too); Arrow parses date-times and refuses bad ones.
-            return fastjsonschema.compile(self.schema, use_default=False, use_formats=False)
-        except fastjsonschema.JsonSchemaDefinitionException as exc:
-            raise InvalidJSONSchema(f"Schema Validation Error: {exc}") from exc
-
-    def validate(self, record: dict) -> None:
-        if self._compiled is None:
-            self._compiled = self._compile()
-        try:
-            self._compiled(record)
-        except fastjsonschema.JsonSchemaValueException as exc:
-            raise InvalidRecord(f"Record Message Validation Error: {exc.message}", record) from exc
 
 
 class DatabricksSink(BatchSink):
@@ -129,14 +101,18 @@ class DatabricksSink(BatchSink):
         super().process_record(record, context)
 
     def process_batch(self, context: dict) -> None:
-        records: list[dict] = context.get("records", [])
+        # Taken out of the context: once Arrow has them, the Python records are freed (reference counting)
+        # before the write, which lowers peak RSS and leaves the collection below little to scan.
+        records: list[dict] = context.pop("records", None) or []
         if not records:
             return
+        rows_in = len(records)
         # 1. Records → Arrow, typed from the JSON schema: exact decimals, UTC timestamps, STRUCT/ARRAY.
         data = self.types.to_table(records)
+        del records
         # 2. One row per key, the newest version (a MERGE must not see two source rows for one key).
         data = newest_per_key(data, self.keys, list(self.merge_spec.versions), dict(self.merge_spec.casts))
-        self.tally_duplicate_merged(len(records) - data.num_rows)
+        self.tally_duplicate_merged(rows_in - data.num_rows)
         # 3-5. Validate against the table mapping → write through the engine → audit row (or quarantine).
         self.loader.load(
             Batch(
@@ -145,9 +121,13 @@ class DatabricksSink(BatchSink):
                 table=self.table,
                 data=data,
                 plan=WritePlan(self._load_method(), self.merge_spec),
-                rows_in=len(records),
+                rows_in=rows_in,
             )
         )
+        # A flush leaves cyclic garbage holding big buffers (Parquet files, HTTP bodies). Young collections
+        # are rare while reading (target.batch_friendly_gc), so it is reclaimed here, once per flush:
+        # measured ~60 MB lower peak RSS on the databricks engine.
+        gc.collect(1)
 
     def _load_method(self) -> Any:
         """`overwrite` replaces the table on the run's first flush; later flushes add to it."""

@@ -1,0 +1,188 @@
+"""The throughput shortcuts change nothing observable: same validation verdicts, same MERGE, same GC."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import gc
+import itertools
+import random
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import fastjsonschema
+import msgspec
+import pyarrow as pa
+import pytest
+from singer_sdk.exceptions import InvalidRecord
+from target_databricks.arrow import newest_per_key
+from target_databricks.engines.delta import _key_ranges
+from target_databricks.target import GC_YOUNG_THRESHOLD, batch_friendly_gc
+from target_databricks.validation import NATIVE, FastValidator, _mirror_or_none
+
+from tests.target.conftest import INVOICE_SCHEMA, Harness, invoice, record, schema_message
+
+VALID = {
+    "realm_id": "1",
+    "Id": "7",
+    "SyncToken": "0",
+    "TotalAmt": Decimal("10.50"),
+    "CustomerRef": {"value": "3", "name": "Acme"},
+    "Line": [{"Id": "1", "Amount": Decimal("10.50"), "DetailType": "SalesItemLineDetail"}],
+    "CustomField": [{"Name": "PO", "StringValue": "x"}],
+}
+ODD_VALUES = [None, True, 0, 1.0, 1.5, 2**70, Decimal("1.5"), "1", "", [], [1], {}, {"a": 1}, (1,)]
+ODD_VALUES += [dt.datetime(2024, 1, 1), b"x", float("nan")]
+
+
+def _paths(value: Any, path: tuple = ()) -> Any:
+    yield path
+    children = (
+        value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else []
+    )
+    for key, child in children:
+        yield from _paths(child, (*path, key))
+
+
+def _with(record: dict, path: tuple, value: Any) -> dict:
+    changed = copy.deepcopy(record)
+    holder = changed
+    for key in path[:-1]:
+        holder = holder[key]
+    holder[path[-1]] = value
+    return changed
+
+
+def test_msgspec_mirror_is_never_more_lenient_than_the_schema() -> None:
+    schema = {**INVOICE_SCHEMA, "properties": {**INVOICE_SCHEMA["properties"], "Count": {"type": "integer"}}}
+    mirrored = _mirror_or_none(schema)
+    assert mirrored is not None
+    reference = fastjsonschema.compile(schema, use_default=False, use_formats=False)
+    base = {**VALID, "Count": 3}
+    checked = 0
+    for path, value in itertools.product(list(_paths(base))[1:], ODD_VALUES):
+        candidate = _with(base, path, value)
+        try:
+            msgspec.convert(candidate, mirrored, builtin_types=NATIVE)
+        except msgspec.ValidationError:
+            continue
+        reference(candidate)  # raises if the mirror accepted a record the schema refuses
+        checked += 1
+    assert checked > 50  # the comparison really ran on accepted records
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"TotalAmt": "12.00 USD"}, "TotalAmt must be number"),
+        ({"TotalAmt": True}, "TotalAmt must be number"),
+        ({"Id": 7}, "Id must be string"),
+        ({"CustomerRef": {"value": 3}}, "CustomerRef.value must be string"),
+        ({"Line": [{"Amount": "1"}]}, "Amount must be number"),
+    ],
+)
+def test_invalid_records_are_refused_with_the_schema_message(fields: dict, message: str) -> None:
+    validator = FastValidator(INVOICE_SCHEMA)
+    validator.validate(VALID)
+    with pytest.raises(InvalidRecord, match=message):
+        validator.validate({**VALID, **fields})
+
+
+def test_values_the_mirror_refuses_but_the_schema_allows_are_accepted() -> None:
+    schema = {"type": "object", "properties": {"Count": {"type": ["integer", "null"]}}}
+    FastValidator(schema).validate({"Count": 2.0})  # JSON schema: 2.0 is an integer
+
+
+@pytest.mark.parametrize(
+    ("prop", "bad"),
+    [
+        ({"type": "string", "enum": ["a", "b"]}, "c"),
+        ({"type": "number", "minimum": 0}, Decimal("-1.5")),
+        ({"anyOf": [{"type": "string"}, {"type": "integer"}]}, []),
+        ({"type": "object", "properties": {"x": {"type": "string"}}, "required": ["x"]}, {"y": "1"}),
+    ],
+)
+def test_schemas_beyond_the_mirror_are_validated_by_fastjsonschema(prop: dict, bad: Any) -> None:
+    schema = {"type": "object", "properties": {"P": prop}}
+    assert _mirror_or_none(schema) is None
+    with pytest.raises(InvalidRecord):
+        FastValidator(schema).validate({"P": bad})
+
+
+def test_key_ranges_bound_string_and_integer_keys_only() -> None:
+    batch = pa.table(
+        {
+            "Id": pa.array(["b'x", "a\\y", None], pa.string()),
+            "Line": pa.array([3, 1, 2], pa.int64()),
+            "Day": pa.array([dt.date(2024, 1, 1)] * 3, pa.date32()),
+            "Gone": pa.array([None, None, None], pa.string()),
+        }
+    )
+    assert _key_ranges(batch, ["Id", "Line", "Day", "Gone"]) == [
+        "t.\"Id\" BETWEEN 'a\\y' AND 'b''x'",
+        't."Line" BETWEEN 1 AND 3',
+    ]
+
+
+def test_merge_with_odd_keys_updates_in_place(tmp_path: Path) -> None:
+    """Quotes, backslashes and non-ASCII in keys: the pruning terms must still match every stored row."""
+    harness = Harness(tmp_path)
+    ids = ["O'Brien", "back\\slash", "Zoë", "100", "99", "%_"]
+    harness.run([schema_message(), *(invoice(i, DocNumber="v1") for i in ids)], batch_size_rows=2)
+    harness.run(
+        [schema_message(), *(invoice(i, sync="1", DocNumber="v2") for i in reversed(ids))], batch_size_rows=4
+    )
+    rows = harness.rows()
+    assert sorted((r["Id"], r["DocNumber"]) for r in rows) == sorted((i, "v2") for i in ids)
+
+
+def test_merge_with_integer_keys_updates_in_place(tmp_path: Path) -> None:
+    harness = Harness(tmp_path)
+    schema = {"type": "object", "properties": {"N": {"type": "integer"}, "V": {"type": ["string", "null"]}}}
+    first = [record(N=n, V="old") for n in (5, 40, 300)]
+    harness.run([schema_message(schema=schema, keys=["N"], bookmarks=[]), *first], batch_size_rows=2)
+    second = [record(N=n, V="new") for n in (300, 7, 5)]
+    harness.run([schema_message(schema=schema, keys=["N"], bookmarks=[]), *second])
+    assert [(r["N"], r["V"]) for r in harness.rows(order="N")] == [
+        (300, "new"),
+        (40, "old"),
+        (5, "new"),
+        (7, "new"),
+    ]
+
+
+def test_batch_friendly_gc_restores_the_collector() -> None:
+    before = gc.get_threshold()
+    with batch_friendly_gc():
+        assert gc.get_threshold()[0] >= GC_YOUNG_THRESHOLD
+        assert gc.get_freeze_count() > 0
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
+
+
+def test_newest_per_key_matches_a_plain_python_reading() -> None:
+    rng = random.Random(3)
+    rows = [
+        {
+            "realm": rng.choice(["a", "b", None]),
+            "Id": rng.choice(["1", "2", "10", None]),
+            "Updated": rng.choice([1, 2, None]),
+            "Sync": rng.choice(["9", "10", None]),
+            "Seq": n,
+        }
+        for n in range(300)
+    ]
+    table = pa.Table.from_pylist(rows)
+    kept = newest_per_key(table, ["realm", "Id"], ["Updated", "Sync"], {"Sync": "BIGINT"})
+
+    def rank(row: dict) -> tuple:  # newer version first; a null version is the oldest; then later arrival
+        updated, sync = row["Updated"], row["Sync"]
+        return (updated is not None, updated or 0, sync is not None, int(sync or 0), row["Seq"])
+
+    newest: dict[tuple, dict] = {}
+    for row in rows:
+        key = (row["realm"], row["Id"])
+        if key not in newest or rank(row) > rank(newest[key]):
+            newest[key] = row
+    assert kept.to_pylist() == sorted(newest.values(), key=lambda r: r["Seq"])

@@ -56,22 +56,14 @@ class DeltaEngine:
 
     @retry_transient
     def write(self, table: TableRef, batch: pa.Table, plan: WritePlan) -> WriteCounts:
-        if plan.method == "overwrite":
-            # One commit replaces the table's contents: readers never see it empty.
+        if plan.method == "overwrite" or plan.method == "append-only" or not plan.merge.keys:
+            # An overwrite is one commit that replaces the contents: readers never see the table empty.
+            overwrite = plan.method == "overwrite"
             write_deltalake(
                 self.uri(table),
                 batch,
-                mode="overwrite",
-                schema_mode="overwrite",
-                storage_options=self.storage_options,
-            )
-            return WriteCounts(inserted=batch.num_rows)
-        if plan.method == "append-only" or not plan.merge.keys:
-            write_deltalake(
-                self.uri(table),
-                batch,
-                mode="append",
-                schema_mode="merge",
+                mode="overwrite" if overwrite else "append",
+                schema_mode="overwrite" if overwrite else "merge",
                 storage_options=self.storage_options,
             )
             return WriteCounts(inserted=batch.num_rows)

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import json
-import signal
 import sys
-import threading
+
+from tests.emulators.serve import announce_and_wait
 
 from .emulator import DatabricksEmulator
 
@@ -18,27 +16,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--tls", action="store_true", help="serve HTTPS with a throw-away self-signed cert")
     args = parser.parse_args(argv)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with DatabricksEmulator(tls=args.tls, port=args.port, host=args.host) as dbx:
-        print(
-            json.dumps(
-                {
-                    "host": dbx.host,
-                    "port": dbx.port,
-                    "url": dbx.url,
-                    "http_path": dbx.http_path,
-                    "token": dbx.token,
-                    "client_id": dbx.client_id,
-                    "client_secret": dbx.client_secret,
-                    "counters_url": dbx.counters_url,
-                    "ca_file": dbx.ca_file,
-                }
-            ),
-            flush=True,
+        announce_and_wait(
+            {
+                "host": dbx.host,
+                "port": dbx.port,
+                "url": dbx.url,
+                "http_path": dbx.http_path,
+                "token": dbx.token,
+                "client_id": dbx.client_id,
+                "client_secret": dbx.client_secret,
+                "counters_url": dbx.counters_url,
+                "ca_file": dbx.ca_file,
+            }
         )
-        with contextlib.suppress(KeyboardInterrupt):
-            stop.wait()
     return 0
 
 

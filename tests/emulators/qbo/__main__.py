@@ -7,11 +7,9 @@ terminated (SIGTERM or Ctrl-C).
 from __future__ import annotations
 
 import argparse
-import contextlib
-import json
-import signal
 import sys
-import threading
+
+from tests.emulators.serve import announce_and_wait
 
 from .emulator import DEFAULT_REALM, QBOEmulator
 
@@ -39,27 +37,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     emu.faults.latency_ms, emu.faults.error_5xx_rate = args.latency_ms, args.error_5xx_rate
     emu.faults.reset_rate, emu.faults.throttle = args.reset_rate, not args.no_throttle
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with emu:
-        print(
-            json.dumps(
-                {
-                    "base_url": emu.base_url,
-                    "token_url": emu.token_url,
-                    "revoke_url": emu.revoke_url,
-                    "realm_id": emu.realm_id,
-                    "client_id": emu.client_id,
-                    "client_secret": emu.client_secret,
-                    "refresh_token": emu.issue_refresh_token(),
-                    "admin_url": emu.admin_url,
-                    "discovery_url": emu.discovery_url,
-                }
-            ),
-            flush=True,
+        announce_and_wait(
+            {
+                "base_url": emu.base_url,
+                "token_url": emu.token_url,
+                "revoke_url": emu.revoke_url,
+                "realm_id": emu.realm_id,
+                "client_id": emu.client_id,
+                "client_secret": emu.client_secret,
+                "refresh_token": emu.issue_refresh_token(),
+                "admin_url": emu.admin_url,
+                "discovery_url": emu.discovery_url,
+            }
         )
-        with contextlib.suppress(KeyboardInterrupt):
-            stop.wait()
     return 0
 
 

@@ -12,25 +12,22 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from .client import QBOClient
+from .entities import ENTITIES
 from .errors import RequestRejectedError
 from .query import parse_ts
+from .records import Row
+from .responses import Envelope, rows_of
 
 LOGGER = logging.getLogger("tap_quickbooks_online.cdc")
 CDC_WINDOW = timedelta(days=30)
 CDC_SAFETY = timedelta(hours=1)  # our clock vs Intuit's: stay clearly inside the window
 CDC_CAP = 1000
-Row = dict[str, Any]
 
 
 def within_window(bookmark: datetime, now: datetime) -> bool:
     return now - bookmark < CDC_WINDOW - CDC_SAFETY
-
-
-def is_deleted(row: Row) -> bool:
-    return str(row.get("status", "")).lower() == "deleted"
 
 
 @dataclass
@@ -43,15 +40,15 @@ class CDCResult:
         return self.rows.get(name, [])
 
 
-def parse_cdc(envelope: dict[str, Any], fallback_time: datetime) -> CDCResult:
+def parse_cdc(envelope: Envelope, fallback_time: datetime) -> CDCResult:
     rows: dict[str, list[Row]] = {}
-    for block in envelope.get("CDCResponse") or []:
-        for response in block.get("QueryResponse") or []:
-            for key, value in response.items():
-                if isinstance(value, list):
-                    rows.setdefault(key, []).extend(value)
-    stamp = envelope.get("time")
-    when = parse_ts(stamp) if isinstance(stamp, str) else fallback_time
+    for block in envelope.CDCResponse:
+        for response in block.QueryResponse:
+            for entity in ENTITIES:
+                found = rows_of(response, entity.name)
+                if found:
+                    rows.setdefault(entity.name, []).extend(found)
+    when = parse_ts(envelope.time) if envelope.time else fallback_time
     total = sum(len(v) for v in rows.values())
     return CDCResult(when, rows, capped=total >= CDC_CAP)
 

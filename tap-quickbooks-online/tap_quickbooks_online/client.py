@@ -1,8 +1,8 @@
 """The QBO v3 HTTP client: every API call of a run goes through `QBOClient.call`.
 
 One place for: the shared limiter, the bearer token (refreshed once on a 401), retries with jittered
-exponential backoff that honour Retry-After, fault classification, Decimal-exact JSON decoding, and the
-per-kind call counters reported at the end of the run.
+exponential backoff that honour Retry-After, fault classification, decoding into `responses.Envelope`
+(entity objects stay verbatim JSON), and the per-kind call counters reported at the end of the run.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import random
 import threading
 from collections import Counter
 from collections.abc import Generator, Mapping
-from decimal import Decimal
 from typing import Any
 
 import backoff
@@ -25,12 +24,12 @@ from .auth import OAuthClient
 from .errors import AuthenticationError, FatalError, RetriableError, ThrottledError, classify, fault_from_json
 from .limiter import RateLimiter
 from .query import format_ts
+from .responses import Envelope, decode
 
 LOGGER = logging.getLogger("tap_quickbooks_online.client")
-_DECODER = msgspec.json.Decoder(float_hook=Decimal)
-# A 1000-row page decodes into ~100 k containers. With CPython's default gen-0 threshold (700) that runs
-# hundreds of collections per page, and the older generations rescan every page still buffered: measured
-# at 4x the decoding itself. The data has no reference cycles, so collecting rarely loses nothing.
+# A 1000-row page decodes into thousands of objects (raw rows, their heads). With CPython's default gen-0
+# threshold (700) that runs collections every page, and the older generations rescan every page still
+# buffered. The data has no reference cycles, so collecting rarely loses nothing.
 GC_THRESHOLDS = (50_000, 20, 20)
 
 
@@ -38,11 +37,6 @@ def tune_gc() -> None:
     """Collect less often during a run (process-wide; only ever raises the thresholds)."""
     current = gc.get_threshold()
     gc.set_threshold(*(max(a, b) for a, b in zip(current, GC_THRESHOLDS, strict=True)))
-
-
-def decode(body: bytes) -> Any:
-    """JSON with every non-integer number as an exact Decimal."""
-    return _DECODER.decode(body)
 
 
 class QBOClient:
@@ -74,19 +68,19 @@ class QBOClient:
         )(self._call_once)
 
     # -- public API -----------------------------------------------------------------------------
-    def query(self, statement: str) -> dict[str, Any]:
-        """Run one query; returns the envelope ({"QueryResponse": {...}, "time": ...}).
+    def query(self, statement: str) -> Envelope:
+        """Run one query; returns the envelope (QueryResponse and the server's time).
 
         GET keeps the request in one packet (a POST body sent after its headers can stall ~40 ms on
         Nagle + delayed ACK); statements are short, the longest being 30 quoted ids.
         """
         return self.call("query", "GET", "query", params={"query": statement})
 
-    def cdc(self, entities: list[str], changed_since: Any) -> dict[str, Any]:
+    def cdc(self, entities: list[str], changed_since: Any) -> Envelope:
         params = {"entities": ",".join(entities), "changedSince": format_ts(changed_since)}
         return self.call("cdc", "GET", "cdc", params=params)
 
-    def batch(self, items: list[dict[str, Any]]) -> dict[str, Any]:
+    def batch(self, items: list[dict[str, Any]]) -> Envelope:
         body = msgspec.json.encode({"BatchItemRequest": items})
         return self.call("batch", "POST", "batch", data=body, content_type="application/json")
 
@@ -99,8 +93,8 @@ class QBOClient:
         params: dict[str, str] | None = None,
         data: bytes | None = None,
         content_type: str | None = None,
-    ) -> dict[str, Any]:
-        result: dict[str, Any] = self._call(kind, method, path, params or {}, data, content_type)
+    ) -> Envelope:
+        result: Envelope = self._call(kind, method, path, params or {}, data, content_type)
         return result
 
     def total_calls(self) -> int:
@@ -124,7 +118,7 @@ class QBOClient:
         params: dict[str, str],
         data: bytes | None,
         content_type: str | None,
-    ) -> dict[str, Any]:
+    ) -> Envelope:
         token = self.oauth.access_token()
         try:
             return self._send(kind, method, path, params, data, content_type, token)
@@ -149,7 +143,7 @@ class QBOClient:
         data: bytes | None,
         content_type: str | None,
         token: str,
-    ) -> dict[str, Any]:
+    ) -> Envelope:
         headers = {
             "Authorization": f"Bearer {token}",
             "Accept": "application/json",
@@ -170,29 +164,34 @@ class QBOClient:
             )
         return self._parse(response)
 
-    def _parse(self, response: requests.Response) -> dict[str, Any]:
+    def _parse(self, response: requests.Response) -> Envelope:
         tid = response.headers.get("intuit_tid", "")
-        payload: Any = None
+        envelope: Envelope | None = None
         fault = None
         if response.status_code < 400:
-            try:
-                payload = decode(response.content)
-            except msgspec.DecodeError as exc:
-                raise RetriableError(
-                    f"QBO sent an unreadable body (HTTP {response.status_code}, intuit_tid {tid})"
-                ) from exc
-            fault = fault_from_json(payload) if isinstance(payload, dict) else None
+            envelope = self._decode(response, tid)
+            raw_fault = envelope.Fault if envelope.Fault is not None else envelope.fault
+            fault = fault_from_json({"Fault": raw_fault}) if raw_fault is not None else None
         error = classify(response.status_code, response.content, response.headers, tid, fault)
         if error is not None:
             if isinstance(error, ThrottledError):
                 self.limiter.throttled()
             raise error
         self.limiter.succeeded()
-        if not isinstance(payload, dict):
-            raise FatalError(
-                f"QBO sent a JSON {type(payload).__name__}, expected an object (intuit_tid {tid})"
-            )
-        return payload
+        if envelope is None:
+            raise FatalError(f"QBO answered HTTP {response.status_code} without a fault (intuit_tid {tid})")
+        return envelope
+
+    @staticmethod
+    def _decode(response: requests.Response, tid: str) -> Envelope:
+        try:
+            return decode(response.content)
+        except msgspec.ValidationError as exc:  # JSON, but not a QBO envelope: retrying cannot help
+            raise FatalError(f"QBO sent an unexpected JSON shape ({exc}; intuit_tid {tid})") from None
+        except msgspec.DecodeError as exc:
+            raise RetriableError(
+                f"QBO sent an unreadable body (HTTP {response.status_code}, intuit_tid {tid})"
+            ) from exc
 
     def _waits(self) -> Generator[float, Any, None]:
         """Full-jitter exponential delays; a server's Retry-After wins when present."""

@@ -11,19 +11,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import query as q
 from .client import QBOClient
-from .entities import BY_NAME, Entity
+from .entities import Entity
 from .errors import FatalError, RetriableError, fault_from_json
+from .records import Row
+from .responses import Envelope, rows_of
 
 LOGGER = logging.getLogger("tap_quickbooks_online.drain")
 READ_CHUNK = 10_000
 TRANSIENT_CODES = {"3001", "3002", "3003"}
-Row = dict[str, Any]
 
 
 @dataclass
@@ -98,27 +100,23 @@ def fetch_by_ids(
             {"bId": str(n), "Query": q.select_ids(entity, chunk)}
             for n, chunk in enumerate(chunks[start : start + size])
         ]
-        yield from _run_batch(client, items)
+        yield from _run_batch(client, entity, items)
 
 
-def _run_batch(client: QBOClient, items: list[dict[str, Any]], attempts: int = 4) -> Iterator[list[Row]]:
+def _run_batch(
+    client: QBOClient, entity: Entity, items: list[dict[str, Any]], attempts: int = 4
+) -> Iterator[list[Row]]:
     """One /batch request; items that fail transiently (throttle, SystemFault) are sent again."""
     for _ in range(attempts):
         envelope = client.batch(items)
         by_bid = {item["bId"]: item for item in items}
         retry: list[dict[str, Any]] = []
-        for answer in envelope.get("BatchItemResponse") or []:
-            fault = fault_from_json({"Fault": answer["Fault"]}) if "Fault" in answer else None
+        for answer in envelope.BatchItemResponse:
+            fault = fault_from_json({"Fault": answer.Fault}) if answer.Fault is not None else None
             if fault is None:
-                response = answer.get("QueryResponse") or {}
-                yield [
-                    row
-                    for key, value in response.items()
-                    if isinstance(value, list) and key in BY_NAME
-                    for row in value
-                ]
+                yield rows_of(answer.QueryResponse, entity.name)
             elif fault.code in TRANSIENT_CODES or fault.type.lower() == "systemfault":
-                retry.append(by_bid[str(answer.get("bId"))])
+                retry.append(by_bid[str(answer.bId)])
             else:
                 raise FatalError(f"QBO refused a batch item: {fault.describe()}")
         if not retry:
@@ -128,18 +126,32 @@ def _run_batch(client: QBOClient, items: list[dict[str, Any]], attempts: int = 4
     raise RetriableError(f"{len(items)} batch items kept failing transiently")
 
 
-def run_batch_queries(client: QBOClient, statements: list[str], batch_size: int) -> list[dict[str, Any]]:
-    """Run queries through /batch (up to batch_size per request); returns QueryResponse bodies in order."""
-    out: list[dict[str, Any]] = []
+def run_batch_queries(
+    client: QBOClient, statements: list[str], batch_size: int, parallel: int = 1
+) -> list[Envelope]:
+    """Run queries through /batch (up to batch_size per request, `parallel` requests at a time); returns
+    one envelope per query, in order (its item's QueryResponse and the time of its /batch answer)."""
     size = max(1, min(batch_size, 30))
-    for start in range(0, len(statements), size):
-        items = [{"bId": str(start + n), "Query": s} for n, s in enumerate(statements[start : start + size])]
-        envelope = client.batch(items)
-        answers = {str(a.get("bId")): a for a in envelope.get("BatchItemResponse") or []}
-        for item in items:
-            answer = answers.get(item["bId"], {})
-            if "Fault" in answer:
-                fault = fault_from_json({"Fault": answer["Fault"]})
-                raise FatalError(f"QBO refused a batch query: {fault.describe() if fault else answer}")
-            out.append({"QueryResponse": answer.get("QueryResponse") or {}, "time": envelope.get("time")})
+    chunks = [statements[start : start + size] for start in range(0, len(statements), size)]
+    if parallel > 1 and len(chunks) > 1:
+        with ThreadPoolExecutor(min(parallel, len(chunks)), thread_name_prefix="qbo-batch") as pool:
+            answered = list(pool.map(lambda chunk: _batch_queries(client, chunk), chunks))
+    else:
+        answered = [_batch_queries(client, chunk) for chunk in chunks]
+    return [envelope for chunk in answered for envelope in chunk]
+
+
+def _batch_queries(client: QBOClient, statements: list[str]) -> list[Envelope]:
+    items = [{"bId": str(n), "Query": s} for n, s in enumerate(statements)]
+    envelope = client.batch(items)
+    answers = {str(a.bId): a for a in envelope.BatchItemResponse}
+    out: list[Envelope] = []
+    for item in items:
+        answer = answers.get(item["bId"])
+        if answer is None:
+            raise FatalError(f"QBO's /batch answer lacks item bId {item['bId']} ({item['Query']})")
+        if answer.Fault is not None:
+            fault = fault_from_json({"Fault": answer.Fault})
+            raise FatalError(f"QBO refused a batch query: {fault.describe() if fault else answer.Fault}")
+        out.append(Envelope(QueryResponse=answer.QueryResponse, time=envelope.time))
     return out

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import Any
@@ -27,10 +27,15 @@ from .client import QBOClient
 from .drain import InboxDrain, run_batch_queries
 from .entities import Entity
 from .limiter import RateLimiter
+from .paging import Backfill, updated_at
+from .records import Row
+from .responses import Envelope
+from .scheduler import Scheduler
 from .token_store import TokenStore
 
 LOGGER = logging.getLogger("tap_quickbooks_online.run")
 PREFETCH_ROWS = 100  # rows per stream in the run's first /batch: small streams finish there
+MAX_BUFFERED_PAGES = 40  # pages of later streams read ahead (~1 MB each): memory stays flat
 
 
 class Mode(enum.Enum):
@@ -66,7 +71,9 @@ class RunContext:
             for name, (e, st) in streams.items()
         }
         self._streams = streams
-        self._first_pages: dict[str, dict[str, Any]] | None = None
+        self._first_pages: dict[str, Envelope] | None = None
+        self._counts: dict[str, int] = {}
+        self._backfills: dict[str, tuple[int, int]] | None = None  # name -> (turn, rows expected)
 
     @cached_property
     def client(self) -> QBOClient:
@@ -105,23 +112,66 @@ class RunContext:
         path = self.config.get("webhook_inbox_path")
         return InboxDrain(path, str(self.config["realm_id"])) if path else None
 
-    def first_page(self, entity: Entity) -> dict[str, Any]:
-        """The first PREFETCH_ROWS rows of this FULL or QUERY stream, fetched for all of them in /batch.
+    def first_page(self, entity: Entity) -> Envelope:
+        """The first PREFETCH_ROWS rows of this FULL or QUERY stream, fetched for all of them in /batch
+        (with the row count of each FULL stream), a few /batch requests of ~1000 rows each in parallel.
 
         Most streams (name lists, singletons, quiet incremental polls) fit in that page, so they cost no
         request of their own; larger ones continue with a keyset walk or a concurrent backfill.
         """
         if self._first_pages is None:
             names = [n for n, m in self.modes.items() if m in (Mode.FULL, Mode.QUERY)]
-            statements = [self._first_statement(*self._streams[n]) for n in names]
-            answers = run_batch_queries(self.client, statements, self.batch_size) if statements else []
-            self._first_pages = dict(zip(names, answers, strict=True))
+            statements = [s for n in names for s in self._first_statements(*self._streams[n])]
+            per_batch = min(self.batch_size, 2 * (q.MAX_PAGE // PREFETCH_ROWS))
+            answers = iter(run_batch_queries(self.client, statements, per_batch, self.workers))
+            self._first_pages = {}
+            for name in names:
+                self._first_pages[name] = next(answers)
+                if self._counted(self._streams[name][0], name):
+                    self._counts[name] = next(answers).total_count()
         return self._first_pages[entity.name]
 
-    def _first_statement(self, entity: Entity, state: Mapping[str, Any]) -> str:
+    def _counted(self, entity: Entity, name: str) -> bool:
+        return self.modes[name] is Mode.FULL and entity.kind != "singleton"
+
+    def _first_statements(self, entity: Entity, state: Mapping[str, Any]) -> list[str]:
         if entity.kind == "singleton":
-            return q.select_singleton(entity)
-        return q.select_page(entity, q.Window(self.low_bound(entity, state)), PREFETCH_ROWS)
+            return [q.select_singleton(entity)]
+        window = q.Window(self.low_bound(entity, state))
+        first = q.select_page(entity, window, PREFETCH_ROWS)
+        return [first, q.count(entity, window)] if self._counted(entity, entity.name) else [first]
+
+    def backfill(self, entity: Entity) -> tuple[int, Iterator[list[Row]]] | None:
+        """About how many rows follow this FULL stream's first page, and their pages; None when that page
+        held them all. The first call queues every FULL stream's backfill, in the order streams are
+        written out, so spare requests read later streams ahead (scheduler.py)."""
+        if self._backfills is None:
+            self._backfills = {}
+            for turn, (name, (other, _state)) in enumerate(self._streams.items()):
+                planned = self._plan(other) if self.modes[name] is Mode.FULL else None
+                if planned is not None:
+                    self.scheduler.add(turn, planned.plan())
+                    self._backfills[name] = (turn, planned.total)
+        found = self._backfills.get(entity.name)
+        return None if found is None else (found[1], self.scheduler.pages(found[0]))
+
+    def _plan(self, entity: Entity) -> Backfill | None:
+        rows = self.first_page(entity).rows(entity.name)
+        if entity.kind == "singleton" or len(rows) < PREFETCH_ROWS:
+            return None
+        # From the first page's last timestamp: rows stamped so are read again (a repeat, never a gap).
+        total = max(1, self._counts.get(entity.name, 0) - len(rows))
+        low = updated_at(rows[-1])
+        return Backfill(self.client, entity, low, self.page_size, self.workers, total, self.batch_size)
+
+    @cached_property
+    def scheduler(self) -> Scheduler:
+        return Scheduler(self.workers, MAX_BUFFERED_PAGES)
+
+    def close(self) -> None:
+        """Stop the page fetchers (a run that ends early leaves queued work behind)."""
+        if "scheduler" in self.__dict__:
+            self.scheduler.close()
 
     def low_bound(self, entity: Entity, state: Mapping[str, Any]) -> datetime | None:
         """Where a read starts: the bookmark; without one, start_date for transactions, else everything."""
@@ -134,6 +184,10 @@ class RunContext:
     @property
     def page_size(self) -> int:
         return min(int(self.config.get("page_size", 1000)), q.MAX_PAGE)
+
+    @property
+    def workers(self) -> int:
+        return int(self.config.get("max_concurrent_requests", 10))
 
     @property
     def batch_size(self) -> int:

@@ -180,6 +180,7 @@ class TapQuickBooksOnline(Tap):
             super().sync_all()
         finally:
             if self._run is not None:
+                self._run.close()
                 self.logger.info(self._run.summary())
 
 

@@ -2,7 +2,8 @@
 
 singer-sdk's MsgSpecWriter flushes stdout after every message: a system call per record (~4 KB each,
 over the pipe's buffer). Here records collect in a 1 MiB block, written when full and before any other
-message (SCHEMA, STATE), so a STATE never overtakes the records it covers. Non-record messages are turned
+message (SCHEMA, STATE), so a STATE never overtakes the records it covers. `write_records` takes RECORD
+lines already built (records.RecordLines) into the same block. Non-record messages are turned
 into dicts shallowly: dataclasses.asdict deep-copies every SCHEMA (~120 KB each here) for nothing.
 """
 
@@ -31,6 +32,12 @@ class BufferedMsgSpecWriter(MsgSpecWriter):
     def write_message(self, message: Message) -> None:
         self._block += self.format_message(message)  # copies: msgspec reuses its output buffer
         if message.type != SingerMessageType.RECORD or len(self._block) >= BLOCK_BYTES:
+            self.flush()
+
+    def write_records(self, lines: bytes) -> None:
+        """Newline-terminated RECORD lines, already serialised."""
+        self._block += lines
+        if len(self._block) >= BLOCK_BYTES:
             self.flush()
 
     def flush(self) -> None:

@@ -1,0 +1,147 @@
+"""Backfill plumbing: one pool of page fetchers for the run (earliest stream first, bounded read-ahead),
+and slice probes sent in /batch."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
+
+import msgspec
+import pytest
+from tap_quickbooks_online.client import QBOClient
+from tap_quickbooks_online.entities import BY_NAME
+from tap_quickbooks_online.paging import Backfill
+from tap_quickbooks_online.responses import Envelope, decode
+from tap_quickbooks_online.scheduler import Scheduler, Spawn
+
+
+def numbered(prefix: str, n: int, log: list[str] | None = None) -> Iterator[Any]:
+    for i in range(n):
+        if log is not None:
+            log.append(f"{prefix}{i}")
+        yield [f"{prefix}{i}"]
+
+
+def wait_for(condition: Any, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.005)
+
+
+@pytest.fixture
+def scheduler() -> Iterator[Scheduler]:
+    pool = Scheduler(workers=1, max_buffered=2)
+    yield pool
+    pool.close()
+
+
+def test_every_page_of_a_stream_arrives_then_its_reader_ends(scheduler: Scheduler) -> None:
+    scheduler.add(0, numbered("a", 5))
+    scheduler.add(0, numbered("b", 3))
+    pages = [p[0] for p in scheduler.pages(0)]
+    assert sorted(pages) == sorted([f"a{i}" for i in range(5)] + [f"b{i}" for i in range(3)])
+
+
+def test_the_earliest_stream_is_served_first_whatever_the_queue_order() -> None:
+    pool = Scheduler(workers=1, max_buffered=100)
+    log: list[str] = []
+    gate = threading.Event()
+
+    def blocked() -> Iterator[Any]:
+        gate.wait(5)
+        yield ["gate"]
+
+    pool.add(0, blocked())  # holds the only worker while the others queue up
+    wait_for(lambda: not pool._heap)
+    pool.add(2, numbered("late", 2, log))
+    pool.add(1, numbered("early", 2, log))
+    gate.set()
+    assert [p[0] for p in pool.pages(0)] == ["gate"]
+    assert [p[0] for p in pool.pages(1)] == ["early0", "early1"]
+    assert [p[0] for p in pool.pages(2)] == ["late0", "late1"]
+    assert log == ["early0", "early1", "late0", "late1"]
+    pool.close()
+
+
+def test_read_ahead_stops_at_the_buffer_cap_until_the_stream_is_read(scheduler: Scheduler) -> None:
+    steps: list[str] = []
+    scheduler.add(1, numbered("p", 10, steps))
+    wait_for(lambda: len(steps) == 2)
+    time.sleep(0.1)
+    assert len(steps) == 2, "a stream not being written out must not buffer more than the cap"
+    assert len([p for p in scheduler.pages(1)]) == 10  # its own turn is never held back
+
+
+def test_a_plan_spawns_walks_whose_pages_reach_the_stream(scheduler: Scheduler) -> None:
+    def plan() -> Iterator[Any]:
+        yield Spawn([numbered("x", 2), numbered("y", 2)])
+
+    scheduler.add(0, plan())
+    assert sorted(p[0] for p in scheduler.pages(0)) == ["x0", "x1", "y0", "y1"]
+
+
+def test_a_failing_walk_raises_in_the_streams_reader(scheduler: Scheduler) -> None:
+    def failing() -> Iterator[Any]:
+        yield ["ok"]
+        raise RuntimeError("page 2 failed")
+
+    scheduler.add(0, failing())
+    pages = scheduler.pages(0)
+    with pytest.raises(RuntimeError, match="page 2 failed"):
+        list(pages)
+
+
+def test_close_stops_every_worker() -> None:
+    pool = Scheduler(workers=3, max_buffered=1)
+    pool.add(5, numbered("never read", 100))
+    pool.close()
+    for thread in pool._threads:
+        thread.join(5)
+        assert not thread.is_alive()
+
+
+def answer(body: dict[str, Any]) -> Envelope:
+    """What QBOClient returns for this JSON body."""
+    return decode(msgspec.json.encode(body))
+
+
+class FakeClient:
+    """Answers COUNT with `total` and every one-row probe with a timestamp derived from its position."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.batches: list[list[dict[str, Any]]] = []
+        self.queries: list[str] = []
+        self.t0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def query(self, statement: str) -> Envelope:
+        self.queries.append(statement)
+        return answer({"QueryResponse": {"totalCount": self.total}, "time": self.t0.isoformat()})
+
+    def batch(self, items: list[dict[str, Any]]) -> Envelope:
+        self.batches.append(items)
+        answers = []
+        for item in items:
+            position = int(item["Query"].split("STARTPOSITION ")[1].split()[0])
+            stamp = (self.t0 + timedelta(seconds=position)).isoformat()
+            row = {"Id": str(position), "MetaData": {"LastUpdatedTime": stamp}}
+            answers.append({"bId": item["bId"], "QueryResponse": {"Invoice": [row]}})
+        return answer({"BatchItemResponse": answers, "time": self.t0.isoformat()})
+
+
+def test_slice_probes_travel_in_batches_and_slices_end_on_a_short_page() -> None:
+    client = FakeClient(total=100_000)
+    backfill = Backfill(cast(QBOClient, client), BY_NAME["Invoice"], None, 1000, 10, 100_000, batch_size=30)
+    slices = backfill._slices()
+    probes = [item for batch in client.batches for item in batch]
+    assert client.queries == []  # the row count came with the run's first /batch
+    assert all(len(batch) <= 30 for batch in client.batches)
+    assert len(slices) == len(probes) + 1
+    # 100 pages over 10 workers: 5 pages a slice, each holding at most 5 * 998 rows
+    starts = [int(item["Query"].split("STARTPOSITION ")[1].split()[0]) for item in probes]
+    assert all(b - a == 5 * 998 for a, b in itertools.pairwise(starts))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import logging
 import random
+import sys
 import threading
 from collections import Counter
 from collections.abc import Generator, Mapping
@@ -31,12 +32,17 @@ LOGGER = logging.getLogger("tap_quickbooks_online.client")
 # threshold (700) that runs collections every page, and the older generations rescan every page still
 # buffered. The data has no reference cycles, so collecting rarely loses nothing.
 GC_THRESHOLDS = (50_000, 20, 20)
+# requests reads a body in 10 KB chunks, taking the GIL back for each. While another thread computes (the
+# writer, singer-sdk's start-up), each take waits out the default 5 ms switch interval: a 1 MB page took
+# 0.5 s instead of 0.2 s. A shorter interval hands the GIL over sooner.
+SWITCH_INTERVAL = 0.0005
 
 
-def tune_gc() -> None:
-    """Collect less often during a run (process-wide; only ever raises the thresholds)."""
+def tune_interpreter() -> None:
+    """Collect less often and switch threads sooner during a run (process-wide; never the other way)."""
     current = gc.get_threshold()
     gc.set_threshold(*(max(a, b) for a, b in zip(current, GC_THRESHOLDS, strict=True)))
+    sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
 
 
 class QBOClient:
@@ -53,7 +59,7 @@ class QBOClient:
         self.user_agent = str(config.get("user_agent") or "tap-quickbooks-online")
         self.pool_size = int(config.get("max_concurrent_requests", 10))
         self.oauth, self.limiter = oauth, limiter
-        tune_gc()
+        tune_interpreter()
         self.calls: Counter[str] = Counter()
         self.retries = 0
         self._count_lock = threading.Lock()

@@ -10,11 +10,12 @@ Facts per entity (QBO-API.md):
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
+
+import msgspec
 
 Kind = Literal["list", "transaction", "singleton"]
 SCHEMA_DIR = Path(__file__).with_name("schemas")
@@ -77,13 +78,13 @@ BY_STREAM: dict[str, Entity] = {e.stream_name: e for e in ENTITIES}
 
 
 @cache
-def _inlined_text(stream_name: str) -> str:
-    return json.dumps(_inline(_fragment(f"{stream_name}.json")))
+def _inlined_json(stream_name: str) -> bytes:
+    return msgspec.json.encode(_inline(_fragment(f"{stream_name}.json")))
 
 
 @cache
 def _fragment(relative: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((SCHEMA_DIR / relative).read_text(encoding="utf-8"))
+    data: dict[str, Any] = msgspec.json.decode((SCHEMA_DIR / relative).read_bytes())
     return data
 
 
@@ -100,5 +101,5 @@ def _inline(node: Any) -> Any:
 
 def load_schema(entity: Entity) -> dict[str, Any]:
     """The stream's JSON schema with shared fragments inlined (a fresh copy each call)."""
-    schema: dict[str, Any] = json.loads(_inlined_text(entity.stream_name))
+    schema: dict[str, Any] = msgspec.json.decode(_inlined_json(entity.stream_name))
     return schema

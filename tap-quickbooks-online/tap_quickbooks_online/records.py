@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from datetime import datetime
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -126,7 +127,7 @@ class RecordLines:
             _ENCODE(realm_id),
         )
 
-    def build(self, rows: list[Row], time_extracted: str) -> bytes:
+    def build(self, rows: list[Row], time_extracted: datetime) -> bytes:
         """One block of newline-terminated lines; `rows` hold non-empty objects (Id is required)."""
         head, tail = self._head, b',"time_extracted":%s}\n' % _ENCODE(time_extracted)
         parts: list[bytes | memoryview] = []

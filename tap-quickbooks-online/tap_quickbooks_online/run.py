@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import threading
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
@@ -72,6 +73,7 @@ class RunContext:
         }
         self._streams = streams
         self._first_pages: dict[str, Envelope] | None = None
+        self._prefetch_lock = threading.Lock()
         self._counts: dict[str, int] = {}
         self._backfills: dict[str, tuple[int, int]] | None = None  # name -> (turn, rows expected)
 
@@ -119,17 +121,40 @@ class RunContext:
         Most streams (name lists, singletons, quiet incremental polls) fit in that page, so they cost no
         request of their own; larger ones continue with a keyset walk or a concurrent backfill.
         """
-        if self._first_pages is None:
-            names = [n for n, m in self.modes.items() if m in (Mode.FULL, Mode.QUERY)]
-            statements = [s for n in names for s in self._first_statements(*self._streams[n])]
-            per_batch = min(self.batch_size, 2 * (q.MAX_PAGE // PREFETCH_ROWS))
-            answers = iter(run_batch_queries(self.client, statements, per_batch, self.workers))
-            self._first_pages = {}
-            for name in names:
-                self._first_pages[name] = next(answers)
-                if self._counted(self._streams[name][0], name):
-                    self._counts[name] = next(answers).total_count()
-        return self._first_pages[entity.name]
+        return self._prefetched()[entity.name]
+
+    def _prefetched(self) -> dict[str, Envelope]:
+        with self._prefetch_lock:
+            if self._first_pages is None:
+                self._first_pages = self._prefetch()
+            return self._first_pages
+
+    def start_prefetch(self) -> None:
+        """Send the first /batch now, on a thread, while singer-sdk still prepares the streams. A failure
+        is left for the first stream to meet again and report."""
+        if any(m in (Mode.FULL, Mode.QUERY) for m in self.modes.values()):
+            self.client  # noqa: B018 - built here, on one thread, before two threads may want it
+            threading.Thread(target=self._warm, name="qbo-prefetch", daemon=True).start()
+
+    def _warm(self) -> None:
+        try:
+            self._prefetched()
+        except Exception:  # reported when a stream asks for its page
+            LOGGER.debug("Early prefetch failed; the first stream will retry it.", exc_info=True)
+
+    def _prefetch(self) -> dict[str, Envelope]:
+        names = [n for n, m in self.modes.items() if m in (Mode.FULL, Mode.QUERY)]
+        statements = [s for n in names for s in self._first_statements(*self._streams[n])]
+        if not statements:
+            return {}
+        per_batch = min(self.batch_size, 2 * (q.MAX_PAGE // PREFETCH_ROWS))
+        answers = iter(run_batch_queries(self.client, statements, per_batch, self.workers))
+        pages: dict[str, Envelope] = {}
+        for name in names:
+            pages[name] = next(answers)
+            if self._counted(self._streams[name][0], name):
+                self._counts[name] = next(answers).total_count()
+        return pages
 
     def _counted(self, entity: Entity, name: str) -> bool:
         return self.modes[name] is Mode.FULL and entity.kind != "singleton"
@@ -150,7 +175,7 @@ class RunContext:
             for turn, (name, (other, _state)) in enumerate(self._streams.items()):
                 planned = self._plan(other) if self.modes[name] is Mode.FULL else None
                 if planned is not None:
-                    self.scheduler.add(turn, planned.plan())
+                    self.scheduler.add(turn, planned.plan(), urgent=True)
                     self._backfills[name] = (turn, planned.total)
         found = self._backfills.get(entity.name)
         return None if found is None else (found[1], self.scheduler.pages(found[0]))

@@ -8,7 +8,9 @@ read later streams ahead. Pages of later streams wait in memory, at most `max_bu
 by that cap (its pages leave at once), so the run cannot stall.
 
 A task is a generator advanced one step at a time by whichever worker takes it: each step yields a page,
-or a `Spawn` of more generators (a backfill's plan yields its slice walks once it has probed them).
+or a `Spawn` of more generators (a backfill's plan yields its slice walks once it has probed them). Plans
+are urgent: they cost one small request each and tell the workers what every later stream needs, so they
+all run first, whatever their stream's turn.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ class Scheduler:
     def __init__(self, workers: int, max_buffered: int) -> None:
         self.max_buffered = max_buffered
         self._cond = threading.Condition()
-        self._heap: list[tuple[int, int, Iterator[Any]]] = []
+        self._heap: list[tuple[int, int, int, Iterator[Any]]] = []  # (priority, seq, turn, task)
         self._seq = itertools.count()
         self._channels: dict[int, _Channel] = {}
         self._buffered = 0
@@ -54,11 +56,11 @@ class Scheduler:
         for thread in self._threads:
             thread.start()
 
-    def add(self, turn: int, task: Iterator[Any]) -> None:
+    def add(self, turn: int, task: Iterator[Any], *, urgent: bool = False) -> None:
         """Queue a stream's task; `turn` is the stream's place in the order streams are written out."""
         with self._cond:
             self._channels.setdefault(turn, _Channel()).open_tasks += 1
-            heapq.heappush(self._heap, (turn, next(self._seq), task))
+            heapq.heappush(self._heap, (-1 if urgent else turn, next(self._seq), turn, task))
             self._cond.notify()
 
     def pages(self, turn: int) -> Iterator[list[Row]]:
@@ -86,7 +88,7 @@ class Scheduler:
             self._heap.clear()
             self._cond.notify_all()
 
-    def _take(self) -> tuple[int, int, Iterator[Any]] | None:
+    def _take(self) -> tuple[int, int, int, Iterator[Any]] | None:
         with self._cond:
             while not self._closed:
                 if self._heap and (self._heap[0][0] <= self._current or self._buffered < self.max_buffered):
@@ -96,7 +98,7 @@ class Scheduler:
 
     def _work(self) -> None:
         while (job := self._take()) is not None:
-            turn, seq, task = job
+            priority, seq, turn, task = job
             try:
                 item = next(task)
             except StopIteration:
@@ -110,11 +112,11 @@ class Scheduler:
                 if isinstance(item, Spawn):
                     channel.open_tasks += len(item.tasks)
                     for child in item.tasks:
-                        heapq.heappush(self._heap, (turn, next(self._seq), child))
+                        heapq.heappush(self._heap, (turn, next(self._seq), turn, child))
                 elif item:
                     channel.pages.append(item)
                     self._buffered += 1
-                heapq.heappush(self._heap, (turn, seq, task))
+                heapq.heappush(self._heap, (priority, seq, turn, task))
                 self._cond.notify_all()
 
     def _finish(self, turn: int, error: BaseException | None) -> None:

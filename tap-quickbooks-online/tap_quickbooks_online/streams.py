@@ -109,7 +109,7 @@ class QBOStream(Stream):
         with self.get_record_counter() as counter, self.get_sync_timer():
             self._write_starting_replication_value(None)
             for page in self._pages():
-                writer.write_records(lines.build(page, utc_now().isoformat()))
+                writer.write_records(lines.build(page, utc_now()))
                 counter.increment(len(page))
         self._finalize_state(self.stream_state)
         self._write_state_message()

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+import os
+import sys
+from typing import Any, NoReturn
 
 from singer_sdk import Tap
 from singer_sdk import typing as th
+from singer_sdk.helpers._state import get_writeable_state_dict
 
-from .entities import ENTITIES
+from .entities import ENTITIES, Entity
 from .run import RunContext
 from .streams import QBOStream
 from .token_store import KEY_ENV
@@ -165,7 +169,8 @@ class TapQuickBooksOnline(Tap):
         return [QBOStream(self, entity) for entity in ENTITIES]
 
     def run_context(self) -> RunContext:
-        """Built when the first stream syncs, after the catalog selection and the state are known."""
+        """Built from the catalog and state at the start of the sync (see _early_run), else when the first
+        stream syncs, from the streams singer-sdk built."""
         if self._run is None:
             selected = {
                 s.entity.name: (s.entity, s.stream_state)
@@ -175,8 +180,27 @@ class TapQuickBooksOnline(Tap):
             self._run = RunContext(self.config, selected)
         return self._run
 
+    def _early_run(self) -> RunContext | None:
+        """The run's context from the input catalog and state alone, so its first requests (token, first
+        /batch) go out while singer-sdk builds the streams (~0.4 s of copying schemas). None when the
+        catalog does not name every stream: then singer-sdk's defaults decide, once streams exist."""
+        catalog = self.input_catalog
+        if catalog is None:
+            return None
+        selected: dict[str, tuple[Entity, dict[str, Any]]] = {}
+        for entity in ENTITIES:
+            entry = catalog.get_stream(entity.stream_name)
+            if entry is None:
+                return None
+            if entry.metadata.resolve_selection().get((), True):
+                selected[entity.name] = (entity, get_writeable_state_dict(self.state, entity.stream_name))
+        return RunContext(self.config, selected)
+
     def sync_all(self) -> None:  # type: ignore[misc]  # final in singer-sdk; only wrapped, to report
         try:
+            self._run = self._early_run()
+            if self._run is not None:
+                self._run.start_prefetch()
             super().sync_all()
         finally:
             if self._run is not None:
@@ -184,4 +208,30 @@ class TapQuickBooksOnline(Tap):
                 self.logger.info(self._run.summary())
 
 
-cli = TapQuickBooksOnline.cli
+def cli() -> None:
+    """The console entry point: singer-sdk's CLI, then an exit that skips the interpreter's teardown.
+
+    A sync leaves ~150 MB of schema objects (the catalog, singer-sdk's copies of every schema); freeing them
+    one by one at exit took 0.3 s of an 8 s backfill, for nothing. Output and logs are flushed first, and
+    a crash still raises (with its traceback) through the normal exit.
+    """
+    try:
+        TapQuickBooksOnline.cli()
+        code: object = 0
+    except SystemExit as exc:
+        code = exc.code
+    hard_exit(code)
+
+
+def hard_exit(code: object) -> NoReturn:
+    """sys.exit's meaning of `code` (None: 0, int: itself, else print it and 1), without the teardown."""
+    if code is not None and not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    logging.shutdown()
+    try:
+        sys.stdout.flush()
+    except OSError:  # the reader went away before taking everything: that run did not deliver
+        code = code or 1
+    sys.stderr.flush()
+    os._exit(code or 0)

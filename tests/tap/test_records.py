@@ -4,11 +4,14 @@ object (an unknown field, pretty-printed JSON, no Id) handled loudly."""
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import msgspec
 import pytest
+from singer_sdk.contrib.msgspec import MsgSpecWriter
+from singer_sdk.singerlib.encoding.simple import RecordMessage
 from tap_quickbooks_online.entities import ENTITIES
 from tap_quickbooks_online.errors import FatalError
 from tap_quickbooks_online.records import RecordLines, Row, rows_from
@@ -20,10 +23,11 @@ from tests.tap.harness import run_tap
 _DEC = msgspec.json.Decoder(float_hook=Decimal)
 _ENC = msgspec.json.Encoder(decimal_format="number")
 STAMP = "2026-11-25T00:00:00+00:00"
+EXTRACTED = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
 
 
 def lines_of(rows: list[Row], stream: str = "invoices") -> list[dict[str, Any]]:
-    block = RecordLines(stream, "4620816365").build(rows, STAMP)
+    block = RecordLines(stream, "4620816365").build(rows, EXTRACTED)
     assert block.endswith(b"\n")
     assert block.count(b"\n") == len(rows)
     return [_DEC.decode(line) for line in block.splitlines()]
@@ -37,7 +41,16 @@ def test_lines_hold_exactly_the_records_of_the_dict_path(emu: QBOEmulator) -> No
         messages = lines_of(rows, entity.stream_name)
         assert [m["record"] for m in messages] == [r.record("4620816365") for r in rows], entity.name
         assert {m["stream"] for m in messages} == {entity.stream_name}
-        assert {m["time_extracted"] for m in messages} == {STAMP}
+        assert {m["time_extracted"] for m in messages} == {"2026-11-25T06:00:00Z"}
+
+
+def test_a_line_is_the_message_singer_sdk_would_write() -> None:
+    body = b'{"Id":"9","TotalAmt":1.10,"MetaData":{"LastUpdatedTime":"2026-11-24T10:00:00-08:00"}}'
+    (row,) = rows_from("Invoice", [msgspec.Raw(body)])
+    message = RecordMessage(stream="invoices", record=row.record("4620816365"), time_extracted=EXTRACTED)
+    sdk = _DEC.decode(bytes(MsgSpecWriter().serialize_message(message)))
+    ours = _DEC.decode(RecordLines("invoices", "4620816365").build([row], EXTRACTED))
+    assert ours == sdk
 
 
 def test_a_delete_stub_carries_its_time_as_the_delete_marker() -> None:

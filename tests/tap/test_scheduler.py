@@ -68,6 +68,30 @@ def test_the_earliest_stream_is_served_first_whatever_the_queue_order() -> None:
     pool.close()
 
 
+def test_an_urgent_plan_of_a_late_stream_runs_before_earlier_pages() -> None:
+    pool = Scheduler(workers=1, max_buffered=100)
+    log: list[str] = []
+    gate = threading.Event()
+
+    def blocked() -> Iterator[Any]:
+        gate.wait(5)
+        yield ["gate"]
+
+    def plan() -> Iterator[Any]:
+        log.append("plan")
+        yield Spawn([numbered("late", 1, log)])
+
+    pool.add(0, blocked(), urgent=True)  # holds the only worker while the others queue up
+    wait_for(lambda: not pool._heap)
+    pool.add(0, numbered("early", 1, log))
+    pool.add(9, plan(), urgent=True)
+    gate.set()
+    assert sorted(p[0] for p in pool.pages(0)) == ["early0", "gate"]
+    assert [p[0] for p in pool.pages(9)] == ["late0"]
+    assert log == ["plan", "early0", "late0"], "the plan ran first; its walk waited for its stream's turn"
+    pool.close()
+
+
 def test_read_ahead_stops_at_the_buffer_cap_until_the_stream_is_read(scheduler: Scheduler) -> None:
     steps: list[str] = []
     scheduler.add(1, numbered("p", 10, steps))

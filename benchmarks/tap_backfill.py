@@ -160,7 +160,8 @@ def scenario(records: int, latency_ms: float, throttle: bool, workdir: Path) -> 
         print(f"  ({workdir.name}: emulator warmed in {time.perf_counter() - warm_started:.1f} s)")
         # Without the emulator's limits, the tap's own limiter must not bound a "CPU" figure either.
         unlimited = {"max_requests_per_minute": 10**6, "max_batch_requests_per_minute": 10**6}
-        config = tap_config(emu, workdir, settle_seconds=30, cdc_interval=10800, **({} if throttle else unlimited))
+        limits = {} if throttle else unlimited
+        config = tap_config(emu, workdir, settle_seconds=30, cdc_interval=10800, **limits)
         result = run_tap(config, workdir)
         counters = emu.counters()
         emu.clock.advance(61)  # a fresh 60-second window for the bare client

@@ -36,7 +36,7 @@ from .token_store import TokenStore
 
 LOGGER = logging.getLogger("tap_quickbooks_online.run")
 PREFETCH_ROWS = 100  # rows per stream in the run's first /batch: small streams finish there
-MAX_BUFFERED_PAGES = 40  # pages of later streams read ahead (~1 MB each): memory stays flat
+MAX_BUFFERED_PAGES = 16  # pages of later streams read ahead (~1 MB each): memory stays flat
 
 
 class Mode(enum.Enum):

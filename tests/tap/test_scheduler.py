@@ -17,6 +17,10 @@ from tap_quickbooks_online.entities import BY_NAME
 from tap_quickbooks_online.paging import Backfill
 from tap_quickbooks_online.responses import Envelope, decode
 from tap_quickbooks_online.scheduler import Scheduler, Spawn
+from tap_quickbooks_online.tap import TapQuickBooksOnline
+
+from tests.emulators.qbo import QBOEmulator
+from tests.tap.harness import catalog_for
 
 
 def numbered(prefix: str, n: int, log: list[str] | None = None) -> Iterator[Any]:
@@ -169,3 +173,12 @@ def test_slice_probes_travel_in_batches_and_slices_end_on_a_short_page() -> None
     # 100 pages over 10 workers: 5 pages a slice, each holding at most 5 * 998 rows
     starts = [int(item["Query"].split("STARTPOSITION ")[1].split()[0]) for item in probes]
     assert all(b - a == 5 * 998 for a, b in itertools.pairwise(starts))
+
+
+def test_turns_follow_the_order_singer_sdk_syncs_streams(emu: QBOEmulator, config: dict[str, Any]) -> None:
+    tap = TapQuickBooksOnline(config=config, catalog=catalog_for(None))
+    run = tap._early_run()
+    assert run is not None
+    synced = [s.name for s in tap.streams.values() if s.selected]
+    assert [BY_NAME[name].stream_name for name in run.modes] == synced
+    assert synced.index("bill_payments") < synced.index("bills")  # by name, not by the entity table

@@ -67,8 +67,7 @@ def _allowed(entity: str) -> tuple[str, ...]:
 def _head_decoder(entity: str) -> msgspec.json.Decoder[Any]:
     """Reads Id, MetaData and status, and fails on any top-level field the schema does not declare."""
     known = _allowed(entity)
-    fields: list[tuple[str, Any, Any]] = [("Id", str), ("MetaData", _Meta | None, None)]  # type: ignore[list-item]
-    fields += [("status", str | None, None)]
+    fields: list[Any] = [("Id", str), ("MetaData", _Meta | None, None), ("status", str | None, None)]
     fields += [(p, msgspec.Raw, msgspec.Raw(b"null")) for p in known if p not in ("Id", "MetaData", "status")]
     head = msgspec.defstruct(f"{entity}Head", fields, forbid_unknown_fields=True)
     return msgspec.json.Decoder(head)

@@ -51,17 +51,23 @@ def test_every_page_of_a_stream_arrives_then_its_reader_ends(scheduler: Schedule
     assert sorted(pages) == sorted([f"a{i}" for i in range(5)] + [f"b{i}" for i in range(3)])
 
 
-def test_the_earliest_stream_is_served_first_whatever_the_queue_order() -> None:
-    pool = Scheduler(workers=1, max_buffered=100)
-    log: list[str] = []
+def hold_the_worker(pool: Scheduler, *, urgent: bool = False) -> threading.Event:
+    """Occupy a one-worker pool with a turn-0 task (one page, "gate") until the returned event is set."""
     gate = threading.Event()
 
     def blocked() -> Iterator[Any]:
         gate.wait(5)
         yield ["gate"]
 
-    pool.add(0, blocked())  # holds the only worker while the others queue up
+    pool.add(0, blocked(), urgent=urgent)
     wait_for(lambda: not pool._heap)
+    return gate
+
+
+def test_the_earliest_stream_is_served_first_whatever_the_queue_order() -> None:
+    pool = Scheduler(workers=1, max_buffered=100)
+    log: list[str] = []
+    gate = hold_the_worker(pool)
     pool.add(2, numbered("late", 2, log))
     pool.add(1, numbered("early", 2, log))
     gate.set()
@@ -75,18 +81,12 @@ def test_the_earliest_stream_is_served_first_whatever_the_queue_order() -> None:
 def test_an_urgent_plan_of_a_late_stream_runs_before_earlier_pages() -> None:
     pool = Scheduler(workers=1, max_buffered=100)
     log: list[str] = []
-    gate = threading.Event()
-
-    def blocked() -> Iterator[Any]:
-        gate.wait(5)
-        yield ["gate"]
 
     def plan() -> Iterator[Any]:
         log.append("plan")
         yield Spawn([numbered("late", 1, log)])
 
-    pool.add(0, blocked(), urgent=True)  # holds the only worker while the others queue up
-    wait_for(lambda: not pool._heap)
+    gate = hold_the_worker(pool, urgent=True)
     pool.add(0, numbered("early", 1, log))
     pool.add(9, plan(), urgent=True)
     gate.set()

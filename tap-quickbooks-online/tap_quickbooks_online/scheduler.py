@@ -38,6 +38,7 @@ class _Channel:
     pages: deque[list[Row]] = field(default_factory=deque)
     open_tasks: int = 0
     error: BaseException | None = None
+    cancelled: bool = False  # its reader stopped early (an error, a record limit): drop the rest
 
 
 class Scheduler:
@@ -64,23 +65,41 @@ class Scheduler:
             self._cond.notify()
 
     def pages(self, turn: int) -> Iterator[list[Row]]:
-        """The pages of one stream's tasks, as they arrive; re-raises the first error of a task."""
+        """The pages of one stream's tasks, as they arrive; re-raises the first error of a task. A reader
+        that stops early cancels the stream's remaining work."""
         with self._cond:
             self._current = turn
             channel = self._channels.setdefault(turn, _Channel())
             self._cond.notify_all()
-        while True:
-            with self._cond:
-                while not channel.pages and channel.error is None and channel.open_tasks:
-                    self._cond.wait()
-                if channel.error is not None:
-                    raise channel.error
-                if not channel.pages:
-                    return
-                page = channel.pages.popleft()
-                self._buffered -= 1
-                self._cond.notify_all()
-            yield page
+        try:
+            while (page := self._next_page(channel)) is not None:
+                yield page
+        finally:
+            self._cancel(turn)
+
+    def _next_page(self, channel: _Channel) -> list[Row] | None:
+        with self._cond:
+            while not channel.pages and channel.error is None and channel.open_tasks:
+                self._cond.wait()
+            if channel.error is not None:
+                raise channel.error
+            if not channel.pages:
+                return None
+            self._buffered -= 1
+            self._cond.notify_all()
+            return channel.pages.popleft()
+
+    def _cancel(self, turn: int) -> None:
+        with self._cond:
+            channel = self._channels[turn]
+            if not channel.open_tasks and not channel.pages:
+                return  # read to the end
+            channel.cancelled = True
+            self._buffered -= len(channel.pages)
+            channel.pages.clear()
+            self._heap = [job for job in self._heap if job[2] != turn]
+            heapq.heapify(self._heap)
+            self._cond.notify_all()
 
     def close(self) -> None:
         with self._cond:
@@ -109,6 +128,8 @@ class Scheduler:
                 continue
             with self._cond:
                 channel = self._channels[turn]
+                if channel.cancelled:
+                    continue
                 if isinstance(item, Spawn):
                     channel.open_tasks += len(item.tasks)
                     for child in item.tasks:

@@ -94,6 +94,7 @@ class QBOStream(Stream):
             and maps[0].stream_alias == self.name
             and not maps[0].flattening_enabled
             and self.ABORT_AT_RECORD_COUNT is None
+            and self._stream_version is None  # ACTIVATE_VERSION runs stamp each record with a version
         )
         return writer if usable and isinstance(writer, BufferedMsgSpecWriter) else None
 
@@ -113,6 +114,12 @@ class QBOStream(Stream):
                 counter.increment(len(page))
         self._finalize_state(self.stream_state)
         self._write_state_message()
+
+    # singer-sdk would advance the bookmark to the max record value; this stream sets it itself (_save).
+    def _increment_stream_state(
+        self, latest_record: dict[str, Any], *, context: Context | None = None
+    ) -> None:
+        return None
 
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         realm = str(self.config["realm_id"])

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Iterable
 from typing import Any, NoReturn
 
-from singer_sdk import Tap
+from singer_sdk import Stream, Tap
 from singer_sdk import typing as th
-from singer_sdk.helpers._state import get_writeable_state_dict
 from singer_sdk.mapper import PluginMapper
 
 from .entities import ENTITIES, Entity
@@ -210,19 +210,39 @@ class TapQuickBooksOnline(Tap):
             if entry is None:
                 return None
             if entry.metadata.resolve_selection().get((), True):
-                selected[entity.name] = (entity, get_writeable_state_dict(self.state, entity.stream_name))
+                selected[entity.name] = (entity, self._stream_state_of(entity.stream_name))
         return RunContext(self.config, selected)
 
-    def sync_all(self) -> None:  # type: ignore[misc]  # final in singer-sdk; only wrapped, to report
+    def _stream_state_of(self, stream_name: str) -> dict[str, Any]:
+        """The stream's state dict when it has one (the same object its stream will update); a blank one
+        otherwise, without adding it to the tap state (singer-sdk would emit it as an empty bookmark)."""
+        found = (self.state.get("bookmarks") or {}).get(stream_name)
+        return found if isinstance(found, dict) else {}
+
+    def sync_all(self) -> None:  # type: ignore[misc]  # final in singer-sdk; only wrapped
         try:
             self._run = self._early_run()
             if self._run is not None:
                 self._run.start_prefetch()
             super().sync_all()
         finally:
-            if self._run is not None:
-                self._run.close()
-                self.logger.info(self._run.summary())
+            self._end_run()
+
+    def run_sync_dry_run(  # type: ignore[misc]  # final in singer-sdk; only wrapped
+        self, dry_run_record_limit: int | None = 1, streams: Iterable[Stream] | None = None
+    ) -> bool:
+        try:
+            return super().run_sync_dry_run(dry_run_record_limit, streams)
+        finally:
+            self._end_run()
+
+    def _end_run(self) -> None:
+        """Stop the run's page fetchers, write out what is buffered, and report the API calls."""
+        if isinstance(self.message_writer, BufferedMsgSpecWriter):
+            self.message_writer.flush()
+        if self._run is not None:
+            self._run.close()
+            self.logger.info(self._run.summary())
 
 
 def cli() -> None:

@@ -4,7 +4,7 @@ object (an unknown field, pretty-printed JSON, no Id) handled loudly."""
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +14,7 @@ from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.singerlib.encoding.simple import RecordMessage
 from tap_quickbooks_online.entities import ENTITIES
 from tap_quickbooks_online.errors import FatalError
+from tap_quickbooks_online.query import parse_ts
 from tap_quickbooks_online.records import RecordLines, Row, rows_from
 from tap_quickbooks_online.responses import decode
 
@@ -117,6 +118,7 @@ def test_a_stream_map_takes_singer_sdks_path_and_gets_the_same_records(
         return to_dict(row, realm_id)
 
     monkeypatch.setattr(Row, "record", spy)
+    config = {**config, "settle_seconds": 3600}
     plain = run_tap(config, streams=["invoices", "customers"])
     assert as_dicts == [], "without a stream map, records pass through as QBO sent them"
     mapped = run_tap(
@@ -124,6 +126,11 @@ def test_a_stream_map_takes_singer_sdks_path_and_gets_the_same_records(
         streams=["invoices", "customers"],
     )
     assert len(as_dicts) == len(mapped.records["invoices"]), "only the mapped stream goes through dicts"
+    settled = emu.clock.now() - timedelta(seconds=3500)
     for stream in ("invoices", "customers"):
         assert plain.by_id(stream), f"no {stream}: the comparison would prove nothing"
         assert mapped.by_id(stream) == plain.by_id(stream), stream
+        for run in (plain, mapped):  # the bookmark is the tap's (server time - settle), never a record's
+            bookmark = run.state["bookmarks"][stream]["replication_key_value"]
+            assert parse_ts(bookmark) <= settled, (stream, bookmark)
+    assert "not resumable" not in mapped.log_text

@@ -105,6 +105,20 @@ def test_read_ahead_stops_at_the_buffer_cap_until_the_stream_is_read(scheduler: 
     assert len([p for p in scheduler.pages(1)]) == 10  # its own turn is never held back
 
 
+def test_a_reader_that_stops_early_cancels_the_rest_of_its_stream() -> None:
+    pool = Scheduler(workers=1, max_buffered=100)
+    steps: list[str] = []
+    pool.add(0, numbered("p", 1000, steps))
+    pages = pool.pages(0)
+    assert next(pages) == ["p0"]
+    pages.close()  # the stream hit a record limit, or its writer failed
+    taken = len(steps)
+    time.sleep(0.1)
+    assert len(steps) <= taken + 1, "at most the page in flight is read after the reader left"
+    assert pool._buffered == 0
+    pool.close()
+
+
 def test_a_plan_spawns_walks_whose_pages_reach_the_stream(scheduler: Scheduler) -> None:
     def plan() -> Iterator[Any]:
         yield Spawn([numbered("x", 2), numbered("y", 2)])
@@ -182,3 +196,21 @@ def test_turns_follow_the_order_singer_sdk_syncs_streams(emu: QBOEmulator, confi
     synced = [s.name for s in tap.streams.values() if s.selected]
     assert [BY_NAME[name].stream_name for name in run.modes] == synced
     assert synced.index("bill_payments") < synced.index("bills")  # by name, not by the entity table
+
+
+def test_a_dry_run_leaves_no_page_fetcher_running(emu: QBOEmulator, config: dict[str, Any]) -> None:
+    tap = TapQuickBooksOnline(config=config, catalog=catalog_for(["invoices", "payments"]))
+    assert tap.run_sync_dry_run(dry_run_record_limit=104)  # past the first 100 rows: into the backfill
+    fetchers = [t for t in threading.enumerate() if t.name.startswith("qbo-page")]
+    assert fetchers, "the backfill never started: this test would prove nothing"
+    for thread in fetchers:
+        thread.join(10)
+    assert not [t for t in fetchers if t.is_alive()]
+
+
+def test_records_of_a_versioned_stream_take_singer_sdks_path(config: dict[str, Any]) -> None:
+    tap = TapQuickBooksOnline(config=config, catalog=catalog_for(["invoices"]))
+    stream = tap.streams["invoices"]
+    assert stream._passthrough_writer() is not None
+    stream._stream_version = 1700000000000  # what an ACTIVATE_VERSION (FULL_TABLE) run stamps on records
+    assert stream._passthrough_writer() is None

@@ -7,6 +7,7 @@ exponential backoff that honour Retry-After, fault classification, decoding into
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import logging
 import random
@@ -36,13 +37,23 @@ GC_THRESHOLDS = (50_000, 20, 20)
 # writer, singer-sdk's start-up), each take waits out the default 5 ms switch interval: a 1 MB page took
 # 0.5 s instead of 0.2 s. A shorter interval hands the GIL over sooner.
 SWITCH_INTERVAL = 0.0001
+# Page bodies (~1 MB each) should go back to the OS when freed. glibc raises its mmap threshold after the
+# first such free and then keeps freed bodies in per-thread arenas, so peak RSS crept up with the pages
+# read (measured at 507 k records: 223 MB, 189 MB with the threshold pinned). Setting it pins it.
+M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES = -3, 128 * 1024
 
 
 def tune_interpreter() -> None:
-    """Collect less often and switch threads sooner during a run (process-wide; never the other way)."""
+    """Collect less often, switch threads sooner and give large blocks back during a run (process-wide;
+    never the other way)."""
     current = gc.get_threshold()
     gc.set_threshold(*(max(a, b) for a, b in zip(current, GC_THRESHOLDS, strict=True)))
     sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
+    try:
+        mallopt = ctypes.CDLL(None).mallopt  # glibc and musl; elsewhere there is nothing to pin
+    except (AttributeError, OSError, TypeError):
+        return
+    mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
 
 
 class QBOClient:

@@ -17,6 +17,7 @@ import enum
 import logging
 import threading
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import Any
@@ -30,7 +31,6 @@ from .entities import Entity
 from .limiter import RateLimiter
 from .paging import Backfill, updated_at
 from .records import Row
-from .responses import Envelope
 from .scheduler import Scheduler
 from .token_store import TokenStore
 
@@ -61,6 +61,14 @@ def decide(entity: Entity, state: Mapping[str, Any], now: datetime, cdc_interval
     return Mode.CDC if entity.cdc and within_window(bookmark, now) else Mode.QUERY
 
 
+@dataclass(frozen=True)
+class FirstPage:
+    """A stream's prefetched first rows, read once, and the server's time of their answer."""
+
+    rows: list[Row]
+    time: str | None
+
+
 class RunContext:
     """Per-run shared state; `streams` maps entity name -> (entity, state) of every selected stream."""
 
@@ -72,7 +80,7 @@ class RunContext:
             for name, (e, st) in streams.items()
         }
         self._streams = streams
-        self._first_pages: dict[str, Envelope] | None = None
+        self._first_pages: dict[str, FirstPage] | None = None
         self._prefetch_lock = threading.Lock()
         self._counts: dict[str, int] = {}
         self._backfills: dict[str, tuple[int, int]] | None = None  # name -> (turn, rows expected)
@@ -114,7 +122,7 @@ class RunContext:
         path = self.config.get("webhook_inbox_path")
         return InboxDrain(path, str(self.config["realm_id"])) if path else None
 
-    def first_page(self, entity: Entity) -> Envelope:
+    def first_page(self, entity: Entity) -> FirstPage:
         """The first PREFETCH_ROWS rows of this FULL or QUERY stream, fetched for all of them in /batch
         (with the row count of each FULL stream), a few /batch requests of ~1000 rows each in parallel.
 
@@ -123,7 +131,7 @@ class RunContext:
         """
         return self._prefetched()[entity.name]
 
-    def _prefetched(self) -> dict[str, Envelope]:
+    def _prefetched(self) -> dict[str, FirstPage]:
         with self._prefetch_lock:
             if self._first_pages is None:
                 self._first_pages = self._prefetch()
@@ -142,16 +150,17 @@ class RunContext:
         except Exception:  # reported when a stream asks for its page
             LOGGER.debug("Early prefetch failed; the first stream will retry it.", exc_info=True)
 
-    def _prefetch(self) -> dict[str, Envelope]:
+    def _prefetch(self) -> dict[str, FirstPage]:
         names = [n for n, m in self.modes.items() if m in (Mode.FULL, Mode.QUERY)]
         statements = [s for n in names for s in self._first_statements(*self._streams[n])]
         if not statements:
             return {}
         per_batch = min(self.batch_size, 2 * (q.MAX_PAGE // PREFETCH_ROWS))
         answers = iter(run_batch_queries(self.client, statements, per_batch, self.workers))
-        pages: dict[str, Envelope] = {}
+        pages: dict[str, FirstPage] = {}
         for name in names:
-            pages[name] = next(answers)
+            answer = next(answers)
+            pages[name] = FirstPage(answer.rows(name), answer.time)
             if self._counted(self._streams[name][0], name):
                 self._counts[name] = next(answers).total_count()
         return pages
@@ -181,7 +190,7 @@ class RunContext:
         return None if found is None else (found[1], self.scheduler.pages(found[0]))
 
     def _plan(self, entity: Entity) -> Backfill | None:
-        rows = self.first_page(entity).rows(entity.name)
+        rows = self.first_page(entity).rows
         if entity.kind == "singleton" or len(rows) < PREFETCH_ROWS:
             return None
         # From the first page's last timestamp: rows stamped so are read again (a repeat, never a gap).

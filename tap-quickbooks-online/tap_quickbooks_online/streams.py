@@ -24,8 +24,7 @@ from .drain import fetch_by_ids
 from .entities import Entity, load_schema
 from .paging import Walk
 from .records import RecordLines, Row
-from .responses import Envelope
-from .run import PREFETCH_ROWS, Mode, RunContext
+from .run import PREFETCH_ROWS, FirstPage, Mode, RunContext
 from .writer import BufferedMsgSpecWriter
 
 if TYPE_CHECKING:
@@ -144,7 +143,7 @@ class QBOStream(Stream):
     def _full(self, run: RunContext, state: dict[str, Any]) -> Iterator[list[Row]]:
         """The prefetched first page; if it was full, the rest from the run's concurrent backfill."""
         first = run.first_page(self.entity)
-        rows = first.rows(self.entity.name)
+        rows = first.rows
         started = q.parse_ts(first.time) if first.time else run.now
         yield rows
         planned = run.backfill(self.entity)
@@ -168,7 +167,7 @@ class QBOStream(Stream):
         yield result.for_entity(self.entity.name)
         self._save(state, run, result.time)
 
-    def _query(self, run: RunContext, state: dict[str, Any], first: Envelope) -> Iterator[list[Row]]:
+    def _query(self, run: RunContext, state: dict[str, Any], first: FirstPage) -> Iterator[list[Row]]:
         bookmark = q.parse_ts(state["replication_key_value"])
         yield from self._walk(run, state, q.Window(bookmark), first)
 
@@ -177,14 +176,14 @@ class QBOStream(Stream):
         run: RunContext,
         state: dict[str, Any],
         window: q.Window,
-        first: Envelope | None,
+        first: FirstPage | None,
         started: datetime | None = None,
     ) -> Iterator[list[Row]]:
         """Keyset walk from the bookmark; the new bookmark is the server time before the walk began."""
         if first is not None and first.time:
             started = q.parse_ts(first.time)
         walk = Walk(run.client, self.entity, window, run.page_size)
-        first_rows = first.rows(self.entity.name) if first is not None else None
+        first_rows = first.rows if first is not None else None
         yield from walk.pages(first_rows, PREFETCH_ROWS)
         self._save(state, run, started or walk.started or datetime.now(UTC))
 

@@ -1,8 +1,9 @@
 """Install uv into a folder with nothing but this Python's standard library and PyPI.
 
 The last resort of scripts/bootstrap, for a Python that has neither pip nor venv (Debian's python3 without
-python3-pip / python3-venv): it reads PyPI's JSON API, takes the uv wheel built for this platform, checks its
-sha256 and unpacks the `uv` binary. Usage: python3 scripts/fetch_uv.py VERSION DEST_BIN_DIR
+python3-pip / python3-venv): it reads PyPI's simple index (the JSON form pip uses, PEP 691), takes the uv
+wheel built for this platform, checks its sha256 and unpacks the `uv` binary.
+Usage: python3 scripts/fetch_uv.py VERSION DEST_BIN_DIR
 """
 
 from __future__ import annotations
@@ -30,9 +31,13 @@ def platform_fragments() -> list[str]:
 
 
 def main(version: str, dest: Path) -> None:
-    with urllib.request.urlopen(f"https://pypi.org/pypi/uv/{version}/json", timeout=60) as response:
-        files = json.load(response)["urls"]
-    wheels = [f for f in files if f["filename"].endswith(".whl")]
+    request = urllib.request.Request(
+        "https://pypi.org/simple/uv/", headers={"Accept": "application/vnd.pypi.simple.v1+json"}
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        files = json.load(response)["files"]
+    prefix = f"uv-{version}-"
+    wheels = [f for f in files if f["filename"].startswith(prefix) and f["filename"].endswith(".whl")]
     for fragment in platform_fragments():
         chosen = next((f for f in wheels if fragment in f["filename"]), None)
         if chosen:
@@ -42,7 +47,7 @@ def main(version: str, dest: Path) -> None:
                          "install uv yourself (https://docs.astral.sh/uv/) and run again")
     with urllib.request.urlopen(chosen["url"], timeout=300) as response:
         body = response.read()
-    if hashlib.sha256(body).hexdigest() != chosen["digests"]["sha256"]:
+    if hashlib.sha256(body).hexdigest() != chosen["hashes"]["sha256"]:
         raise SystemExit(f"{chosen['filename']}: sha256 does not match PyPI's; try again")
     with zipfile.ZipFile(io.BytesIO(body)) as wheel:
         (member,) = [n for n in wheel.namelist() if n.endswith("/scripts/uv")]

@@ -1,6 +1,6 @@
 """Change data capture: one CDC call per run for every selected CDC-capable entity that is due.
 
-QBO facts (QBO-API.md): CDC looks back at most 30 days; a response holds at most 1,000 objects, taken here
+QBO facts (docs/qbo-api.md): CDC looks back at most 30 days; a response holds at most 1,000 objects, taken here
 as shared by all requested entities (the stricter reading), so a response at the cap marks every entity
 of the call as possibly incomplete and those fall back to a LastUpdatedTime query. Deleted transactions
 come back as `{"status": "Deleted", "Id", "MetaData"}` stubs, which the fallback query cannot see, so

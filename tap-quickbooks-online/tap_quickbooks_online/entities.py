@@ -1,6 +1,6 @@
 """The one table of QBO entities the tap syncs. Adding an entity costs a row here and a schema file.
 
-Facts per entity (QBO-API.md):
+Facts per entity (docs/qbo-api.md):
 - kind: "list" entities are never hard-deleted, only made inactive, and the API hides inactive rows unless
   the query filters on Active; "transaction" entities can be deleted (and some voided); "singleton"
   entities hold one row per company.

@@ -1,6 +1,6 @@
 """Reading one entity by MetaData.LastUpdatedTime without losing rows while the company changes.
 
-Keyset paging (QBO-API.md): rows come in LastUpdatedTime order and the next page starts AT the last
+Keyset paging (docs/qbo-api.md): rows come in LastUpdatedTime order and the next page starts AT the last
 timestamp seen (inclusive), skipping the ids already read at exactly that timestamp. A delete cannot
 shift a later page (no offsets), and a row updated mid-walk moves past the start-of-walk bookmark, so the
 next incremental run brings it. Only a tie group larger than a page is read by position, in Id order.

@@ -1,6 +1,6 @@
 """Pure builders for QBO query-language statements and the timestamps they carry.
 
-The grammar (QBO-API.md): SELECT * | COUNT(*) FROM <Entity> [WHERE c AND c ...] [ORDERBY f [ASC|DESC]]
+The grammar (docs/qbo-api.md): SELECT * | COUNT(*) FROM <Entity> [WHERE c AND c ...] [ORDERBY f [ASC|DESC]]
 [STARTPOSITION n] [MAXRESULTS m]. No OR, string literals in single quotes, date-times ISO 8601 with offset.
 """
 

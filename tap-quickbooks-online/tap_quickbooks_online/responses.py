@@ -1,6 +1,6 @@
 """The shapes of QBO's JSON answers (query, /batch, CDC), decoded in one pass with entity objects left raw.
 
-Envelopes (QBO-API.md): a query answers `{"QueryResponse": {"<Entity>": [...], "startPosition",
+Envelopes (docs/qbo-api.md): a query answers `{"QueryResponse": {"<Entity>": [...], "startPosition",
 "maxResults", "totalCount"}, "time"}`, where an empty result has no entity key at all; /batch answers
 `{"BatchItemResponse": [{"bId", "QueryResponse" | "Fault"}], "time"}`; CDC answers `{"CDCResponse":
 [{"QueryResponse": [{"<Entity>": [...]}, ...]}], "time"}`. A fault may come with HTTP 200 as `Fault` (or,

@@ -1,6 +1,6 @@
 """What one run does for each stream, decided once from Singer state, and the resources streams share.
 
-Modes per stream (DESIGN.md, "one job, one state"):
+Modes per stream (docs/architecture.md, "What one run does"):
 - FULL: no bookmark (first run, `meltano state clear`, `--full-refresh`): a concurrent keyset backfill.
 - CDC: bookmark within CDC's window and `cdc_interval` elapsed since the last poll: rows of the ONE CDC
   call made for all such streams.

@@ -63,7 +63,7 @@ class Api:
             record = self.store.get(spec.name, record_id)
         if record is None:
             raise not_found(spec.name, record_id)
-        return 200, {spec.name: record, "time": self._time()}
+        return 200, {spec.key: record, "time": self._time()}
 
     def write(self, entity_path: str, operation: str | None, raw: bytes, path: str) -> Reply:
         spec = _spec(entity_path, path)
@@ -71,7 +71,7 @@ class Api:
         if len(body) == 1 and spec.name in body and isinstance(body[spec.name], dict):
             body = body[spec.name]
         result = self._operate(spec, operation, body)
-        return 200, {spec.name: result, "time": self._time()}
+        return 200, {spec.key: result, "time": self._time()}
 
     def _operate(self, spec: EntitySpec, operation: str | None, body: dict[str, Any]) -> dict[str, Any]:
         op = (operation or ("update" if "Id" in body else "create")).lower()
@@ -129,11 +129,10 @@ class Api:
         if not names:
             raise missing_param("entities")
         specs = [_cdc_spec(name) for name in names]
-        since = _cdc_since(params.get("changedSince", ""))
+        text = params.get("changedSince", "")
+        since = _cdc_since(text)
         if since < self.clock.now() - timedelta(days=CDC_LOOKBACK_DAYS):
-            raise invalid_param(
-                f"changedSince cannot be more than {CDC_LOOKBACK_DAYS} days in the past", "changedSince"
-            )
+            raise cdc_too_old(text)
         groups = self._cdc_groups(specs, since.timestamp())
         return 200, {"CDCResponse": [{"QueryResponse": groups}], "time": self._time()}
 
@@ -152,7 +151,7 @@ class Api:
                 live = [r for r in rows if r.get("status") != "Deleted"]
                 rows = live + [r for r in rows if r.get("status") == "Deleted"]
                 groups.append(
-                    {spec.name: rows, "startPosition": 1, "maxResults": len(rows), "totalCount": len(rows)}
+                    {spec.key: rows, "startPosition": 1, "maxResults": len(rows), "totalCount": len(rows)}
                 )
         return groups or [{}]
 
@@ -169,6 +168,17 @@ def _cdc_spec(name: str) -> EntitySpec:
     if spec is None or not spec.cdc:
         raise invalid_param(f"Entity {name} is not supported by CDC", "entities")
     return spec
+
+
+def cdc_too_old(text: str) -> QBOFault:
+    """Intuit's answer to a look-back beyond 30 days, worded as users have reported it (the code and the
+    Message line around that Detail are not published: see the README)."""
+    return validation(
+        "500",
+        "Unsupported Operation",
+        f"Operation cdc with changedSince date {text} which is older than fixed days is not supported.",
+        "changedSince",
+    )
 
 
 def _cdc_since(text: str) -> datetime:

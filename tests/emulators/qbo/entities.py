@@ -22,6 +22,14 @@ class EntitySpec:
     webhook: bool = True
     voidable: bool = False
     extra_fields: dict[str, str] = field(default_factory=dict)
+    response_key: str = ""  # the JSON key of its records when it differs from the name (CreditCardPaymentTxn)
+    queryable: bool = True  # False: read by Id (and CDC) only, as Intuit documents no query for it
+    regions: tuple[str, ...] = ()  # the company countries that have the entity; empty: every country
+    multicurrency: bool = False  # only multicurrency companies have rows
+
+    @property
+    def key(self) -> str:
+        return self.response_key or self.name
 
     @property
     def path(self) -> str:

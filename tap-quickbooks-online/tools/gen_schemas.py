@@ -1,7 +1,10 @@
 """Generate the tap's JSON schema files from Intuit's QBO v3 XSDs.
 
-Usage (from the repo root; the XSDs are not in CI, so the output is committed):
+Usage (from the repo root; the output is committed, and tests/tap/test_schemas.py checks it is current):
     uv run python tap-quickbooks-online/tools/gen_schemas.py [XSD_DIR]
+
+XSD_DIR defaults to the copy of Intuit's XSDs vendored next to this file (qbo-xsd/, Apache-2.0, see its
+NOTICE.md).
 
 Rules, chosen so that no field the API returns is dropped:
 - element and attribute names are kept verbatim (the JSON API uses the XSD names);
@@ -29,7 +32,7 @@ sys.path.insert(0, str(HERE.parent))
 from tap_quickbooks_online.entities import ENTITIES  # noqa: E402
 
 XS = "{http://www.w3.org/2001/XMLSchema}"
-DEFAULT_XSD_DIR = Path("/work/shared/reference/qbo-xsd")
+DEFAULT_XSD_DIR = HERE / "qbo-xsd"
 OUT_DIR = HERE.parent / "tap_quickbooks_online" / "schemas"
 DECIMAL = {"type": ["number", "null"], "x-sql-datatype": "decimal(38,9)"}
 PRIMITIVES: dict[str, dict[str, Any]] = {

@@ -292,3 +292,33 @@ def test_a_mutated_record_is_served_fresh_not_from_the_cached_json(emu: QBOEmula
     assert rows[0]["PrivateNote"] == "changed after caching"
     assert rows[0]["SyncToken"] == str(int(before["SyncToken"]) + 1)
     assert api.rows(statement)[0]["PrivateNote"] == "changed after caching"
+
+
+def test_the_newer_entities_answer_as_intuit_documents_them(api: Api) -> None:
+    """CreditCardPayment answers under CreditCardPaymentTxn; read-only entities refuse writes; Attachables
+    are found by the entity they are attached to; region-only entities do not exist in a US company."""
+    body = api.query("select * from creditcardpayment maxresults 2").json()["QueryResponse"]
+    assert [set(body)] == [{"CreditCardPaymentTxn", "startPosition", "maxResults"}]
+    first = body["CreditCardPaymentTxn"][0]
+    read = api.get(f"creditcardpayment/{first['Id']}").json()
+    assert read["CreditCardPaymentTxn"] == first
+    found = api.rows(
+        "select Id from attachable where AttachableRef.EntityRef.Type = 'Bill' "
+        "and AttachableRef.EntityRef.value = '11'"
+    )
+    assert found == [{"Id": "2"}]
+    refused = api.post("customertype", json={"Name": "New"})
+    assert refused.status_code == 400
+    assert refused.json()["Fault"]["Error"][0]["Message"] == "Unsupported Operation"
+    assert api.rows("select * from CustomerType")
+    invoiced = api.rows("select * from ReimburseCharge where HasBeenInvoiced = true")
+    assert invoiced
+    assert all(r["HasBeenInvoiced"] for r in invoiced)
+    for text in ("select * from TaxPayment", "select * from journalcode"):
+        error = api.query(text).json()["Fault"]["Error"][0]
+        assert (error["code"], error["Detail"]) == (
+            "4001",
+            f"QueryValidationError: Entity '{text.split()[-1].replace('journalcode', 'JournalCode')}' "
+            "is not supported for companies in US",
+        )
+    assert api.query("select * from CompanyCurrency").json()["QueryResponse"] == {}

@@ -51,10 +51,24 @@ class Api:
     def query(self, text: str) -> Reply:
         if not text.strip():
             raise qp.parser_error('Encountered "<EOF>" at line 1, column 1.')
-        return 200, {"QueryResponse": execute(self.store, qp.parse(text)), "time": self._time()}
+        return 200, {"QueryResponse": self._execute(str(text)), "time": self._time()}
+
+    def _execute(self, text: str) -> dict[str, Any]:
+        q = qp.parse(text)
+        self._in_region(q.spec)
+        return execute(self.store, q)
+
+    def _in_region(self, spec: EntitySpec) -> None:
+        """A region-only entity (JournalCode: France; TaxPayment: AU, CA, UK) does not exist elsewhere.
+        Intuit does not publish the answer there; the emulator says the entity is not supported."""
+        if spec.regions and self.store.company.country not in spec.regions:
+            raise qp.query_invalid(
+                f"Entity '{spec.name}' is not supported for companies in {self.store.company.country}"
+            )
 
     def read(self, entity_path: str, record_id: str, path: str) -> Reply:
         spec = _spec(entity_path, path)
+        self._in_region(spec)
         if spec.kind == "singleton":
             record = self.store.get(spec.name, "1")
             if spec.name == "CompanyInfo" and record_id != self.realm_id:
@@ -74,6 +88,8 @@ class Api:
         return 200, {spec.key: result, "time": self._time()}
 
     def _operate(self, spec: EntitySpec, operation: str | None, body: dict[str, Any]) -> dict[str, Any]:
+        if not spec.writable:  # read-only in Intuit's reference (CustomerType, ReimburseCharge, TaxPayment)
+            raise unsupported(f"/v3/company/{self.realm_id}/{spec.path}")
         op = (operation or ("update" if "Id" in body else "create")).lower()
         if op == "create":
             return self.mutate.create(spec.name, body)
@@ -115,7 +131,7 @@ class Api:
     def _batch_item(self, bid: str, item: dict[str, Any]) -> dict[str, Any]:
         try:
             if "Query" in item:
-                return {"bId": bid, "QueryResponse": execute(self.store, qp.parse(str(item["Query"])))}
+                return {"bId": bid, "QueryResponse": self._execute(str(item["Query"]))}
             names = [k for k in item if k in BY_NAME]
             if len(names) != 1 or not isinstance(item[names[0]], dict):
                 raise invalid_param("Each item needs a Query or exactly one entity", "")
@@ -129,6 +145,8 @@ class Api:
         if not names:
             raise missing_param("entities")
         specs = [_cdc_spec(name) for name in names]
+        for spec in specs:
+            self._in_region(spec)
         text = params.get("changedSince", "")
         since = _cdc_since(text)
         if since < self.clock.now() - timedelta(days=CDC_LOOKBACK_DAYS):

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from . import gen_lists as gl
+from . import gen_more as gm
 from . import gen_purchases as gp
 from . import gen_sales as gs
 from .gen_base import Ctx, TxnKind
@@ -40,7 +41,10 @@ VOLUMES = {
     "Deposit": 120,
     "Transfer": 24,
     "JournalEntry": 24,
+    "CreditCardPayment": 12,
+    "ReimburseCharge": 40,
 }
+COUNTRY = "US"  # CompanyInfo.Country: decides which region-only entities exist (entities.py `regions`)
 
 
 @dataclass
@@ -99,6 +103,7 @@ class Company:
         if scale <= 0:
             raise ValueError("scale must be positive")
         self.seed, self.scale = seed, scale
+        self.country = COUNTRY
         self.day0 = history_end - timedelta(days=HISTORY_DAYS)
         grow = max(1.0, scale) ** 0.5
         lists = self._lists(seed, round(180 * grow), round(60 * grow))
@@ -128,6 +133,7 @@ class Company:
             "Customer": gl.customers(seed, d0, customers),
             "Vendor": gl.vendors(seed, d0, vendors),
             "PaymentMethod": gl.payment_methods(seed, d0),
+            "CustomerType": gm.customer_types(seed, d0),
             **gl.tax_lists(seed, d0),
         }
         out["Budget"] = [_budget(self.day0)]
@@ -157,6 +163,9 @@ class Company:
             gp.Deposits(ctx, n("Deposit")),
             gp.Transfers(ctx, n("Transfer")),
             JournalEntries(ctx, n("JournalEntry")),
+            gm.CreditCardPayments(ctx, n("CreditCardPayment")),
+            gm.ReimburseCharges(ctx, n("ReimburseCharge")),
+            gm.Attachables(ctx, bills),
         ]
 
     def warm(self) -> None:

@@ -104,6 +104,10 @@ RULES: dict[str, Callable[[dict[str, Any], dict[str, str]], list[Posting]]] = {
     "Deposit": _deposit,
     "Transfer": _transfer,
     "JournalEntry": _journal,
+    "CreditCardPayment": lambda r, items: [
+        (_acct(r.get("CreditCardAccountRef")), _d(r.get("Amount", 0))),
+        (_acct(r.get("BankAccountRef")), -_d(r.get("Amount", 0))),
+    ],
 }
 POSTING_ENTITIES = tuple(RULES)
 

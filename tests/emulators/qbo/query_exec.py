@@ -25,10 +25,17 @@ Row = tuple[float, int, dict[str, Any]]
 
 
 def lookup(record: dict[str, Any], path: str) -> Any:
+    """The value at a dotted path; through a list (Attachable.AttachableRef) it follows the first item."""
     value: Any = record
     for part in path.split("."):
-        if not isinstance(value, dict) or part not in value:
+        if isinstance(value, list) and value:
+            value = value[0]
+        if not isinstance(value, dict):
             return None
+        if part not in value:  # `AttachableRef.EntityRef.Type` names the JSON key `type`
+            part = next((k for k in value if k.lower() == part.lower()), part)
+            if part not in value:
+                return None
         value = value[part]
     return value
 
@@ -54,7 +61,8 @@ def coerce(value: Any, ftype: str, name: str) -> Any:
             return str(value["value"] if isinstance(value, dict) else value)
         if ftype == "date":
             return str(value)[:10]
-        return str(value)
+        # Strings compare without case: Intuit's Attachable example matches 'purchase' to type Purchase.
+        return str(value).casefold()
     except (ValueError, TypeError, KeyError, InvalidOperation) as exc:
         raise query_invalid(f"invalid value '{value}' for property '{name}'") from exc
 

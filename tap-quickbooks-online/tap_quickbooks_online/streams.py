@@ -130,6 +130,18 @@ class QBOStream(Stream):
         run = self._qbo_tap.run_context()
         state = self.stream_state
         mode = run.modes[self.entity.name]
+        country = run.skipped(self.entity) if mode is not Mode.IDLE else None
+        if country is not None:
+            state["company_country"] = country  # later runs skip without asking again
+            self.state_manager.is_flushed = False
+            self.logger.info(
+                "%s: skipped: QBO has %s only for companies in %s, and this company is in %s.",
+                self.name,
+                self.entity.name,
+                ", ".join(self.entity.regions),
+                country or "an unknown country",
+            )
+            return
         self.logger.info("%s: %s sync", self.name, mode.value)
         yield from self._drain_inbox(run, state, mode)
         if mode is Mode.FULL:

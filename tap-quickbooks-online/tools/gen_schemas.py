@@ -187,7 +187,7 @@ def choose_shared(registry: Registry) -> set[str]:
     cyclic: set[str] = set()
     for entity in ENTITIES:
         probe = Generator(registry, shared=set())
-        probe.object_schema(entity.name, (entity.name,))
+        probe.object_schema(entity.key, (entity.key,))
         reach.update(set(probe.uses))
         cyclic |= probe.cyclic
     return {name for name, count in reach.items() if count >= 2} - cyclic
@@ -205,7 +205,7 @@ def main(xsd_dir: Path, out_dir: Path = OUT_DIR) -> None:
     for stale in out_dir.glob("**/*.json"):
         stale.unlink()
     for entity in ENTITIES:
-        write(out_dir / f"{entity.stream_name}.json", entity_schema(gen, entity.name))
+        write(out_dir / f"{entity.stream_name}.json", entity_schema(gen, entity.key))
     for type_name in sorted(shared):
         write(out_dir / "shared" / f"{type_name}.json", gen.object_schema(type_name, (type_name,)))
     print(f"wrote {len(ENTITIES)} entity schemas and {len(shared)} shared fragments to {out_dir}")

@@ -25,6 +25,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--error-5xx-rate", type=float, default=0.0)
     parser.add_argument("--reset-rate", type=float, default=0.0)
     parser.add_argument(
+        "--multicurrency",
+        action="store_true",
+        help="a multicurrency company: home USD, customers and vendors in EUR, GBP and CAD",
+    )
+    parser.add_argument(
         "--no-throttle", action="store_true", help="disable the 500/min, 10 concurrent limits"
     )
     return parser
@@ -33,7 +38,12 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     emu = QBOEmulator(
-        seed=args.seed, scale=args.scale, port=args.port, realm_id=args.realm_id, host=args.host
+        seed=args.seed,
+        scale=args.scale,
+        port=args.port,
+        realm_id=args.realm_id,
+        host=args.host,
+        multicurrency=args.multicurrency,
     )
     emu.faults.latency_ms, emu.faults.error_5xx_rate = args.latency_ms, args.error_5xx_rate
     emu.faults.reset_rate, emu.faults.throttle = args.reset_rate, not args.no_throttle

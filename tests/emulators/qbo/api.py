@@ -79,6 +79,22 @@ class Api:
             raise not_found(spec.name, record_id)
         return 200, {spec.key: record, "time": self._time()}
 
+    def exchange_rate(self, params: dict[str, str]) -> Reply:
+        """`GET /exchangerate?sourcecurrencycode=EUR[&asofdate=yyyy-mm-dd]`: the rate of that day (default
+        today), or else the latest one before it (Intuit does not say what a day without a rate gives)."""
+        source = params.get("sourcecurrencycode", "").upper()
+        if not source:
+            raise missing_param("sourcecurrencycode")
+        day = params.get("asofdate") or self.clock.now().date().isoformat()
+        rows = [
+            r
+            for _, _, r in self.store.view("ExchangeRate").by_id()
+            if r["SourceCurrencyCode"] == source and r["AsOfDate"] <= day
+        ]
+        if not rows:
+            raise not_found("ExchangeRate", f"{source} {day}")
+        return 200, {"ExchangeRate": max(rows, key=lambda r: r["AsOfDate"]), "time": self._time()}
+
     def write(self, entity_path: str, operation: str | None, raw: bytes, path: str) -> Reply:
         spec = _spec(entity_path, path)
         body = _json_object(raw)

@@ -36,12 +36,14 @@ class QBOEmulator:
         start: datetime | None = None,
         client_id: str | None = None,
         client_secret: str | None = None,
+        multicurrency: bool = False,
     ) -> None:
         self.seed, self.scale, self.host, self.realm_id = seed, scale, host, realm_id
         self.clock = Clock(start)
         # The history ends at the start of the clock's day, so it is stable within a day and "recent".
         history_end = self.clock.now().date()
-        self.store = Store(company(seed, scale, history_end))
+        self.multicurrency = multicurrency  # home USD; customers and vendors in EUR, GBP, CAD (gen_fx.py)
+        self.store = Store(company(seed, scale, history_end, multicurrency))
         self.client_id = client_id or f"AB{seed:04d}emulatorClientIdQ0bo0nline0000000000"
         self.client_secret = client_secret or f"emulator-secret-{seed:04d}-do-not-use-in-production"
         self.oauth = OAuthServer(self.clock, self.client_id, self.client_secret, realm_id)

@@ -107,6 +107,14 @@ SPECS: tuple[EntitySpec, ...] = (
     EntitySpec("Deposit", "txn", extra_fields={"TotalAmt": "num"}),
     EntitySpec("Employee", "list", extra_fields=_PARTY),
     EntitySpec("Estimate", "txn", extra_fields={**_SALE, "TxnStatus": "str"}),
+    EntitySpec(
+        "ExchangeRate",
+        "txn",
+        webhook=False,
+        dated=False,
+        multicurrency=True,
+        extra_fields={"SourceCurrencyCode": "str", "TargetCurrencyCode": "str", "AsOfDate": "date"},
+    ),
     EntitySpec("Invoice", "txn", voidable=True, extra_fields={**_SALE, "Balance": "num", "DueDate": "date"}),
     EntitySpec("Item", "list", extra_fields={**_NAMED, "Type": "str"}),
     EntitySpec(

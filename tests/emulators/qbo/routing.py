@@ -93,6 +93,8 @@ class Router:
             return api.report(parts[1], req.params)
         if method == "GET" and len(parts) == 2:
             return api.read(head, parts[1], req.path)
+        if method == "GET" and parts == ["exchangerate"]:
+            return api.exchange_rate(req.params)
         if method == "GET" and parts == ["preferences"]:
             return api.read(head, "1", req.path)
         if method == "POST" and len(parts) == 1:

@@ -38,8 +38,8 @@ def test_preferences_currencies_and_rates(mc: QBOEmulator) -> None:
     )
     assert sorted(r["SourceCurrencyCode"] for r in rates) == ["EUR", "GBP"]
     assert all(r["TargetCurrencyCode"] == "USD" and "Id" not in r for r in rates)
-    read = json.loads(api.get("exchangerate", sourcecurrencycode="EUR", asofdate=day).text, parse_float=Decimal)
-    read = read["ExchangeRate"]
+    answer = api.get("exchangerate", sourcecurrencycode="EUR", asofdate=day)
+    read = json.loads(answer.text, parse_float=Decimal)["ExchangeRate"]
     assert read == next(r for r in rates if r["SourceCurrencyCode"] == "EUR")
     assert api.get("exchangerate").status_code == 400  # sourcecurrencycode is required
     accounts = {a["Name"]: a for a in api.rows("select * from Account maxresults 1000")}

@@ -8,6 +8,8 @@ Facts per entity (QBO-API.md):
 - webhooks: the entities Intuit sends webhook events for.
 - response_key: the JSON key (and XSD type) of the entity's objects when it is not the name: Intuit answers
   `select * from CreditCardPayment` with `QueryResponse.CreditCardPaymentTxn`.
+- keys: the fields that identify an object within a realm; Intuit's ExchangeRate has no Id and is keyed by
+  (SourceCurrencyCode, TargetCurrencyCode, AsOfDate).
 - regions: the company countries (CompanyInfo.Country) that have the entity; elsewhere the stream is
   skipped with one log line (JournalCode: France; TaxPayment: Australia, Canada, UK).
 The whole list, with what Intuit documents for each, is in docs/qbo-entities.md.
@@ -37,6 +39,7 @@ class Entity:
     extra_where: str | None = None  # condition ANDed into every query of this entity
     response_key: str = ""  # JSON key of its objects, when not `name` (CreditCardPayment)
     regions: tuple[str, ...] = ()  # CompanyInfo.Country values that have it; empty: every company
+    keys: tuple[str, ...] = ("Id",)  # what identifies an object (with realm_id): ExchangeRate has no Id
 
     @property
     def key(self) -> str:
@@ -68,6 +71,12 @@ ENTITIES: tuple[Entity, ...] = (
     _txn("Deposit", "deposits"),
     _list("Employee", "employees"),
     _txn("Estimate", "estimates"),
+    _txn(
+        "ExchangeRate",
+        "exchange_rates",
+        webhooks=False,
+        keys=("SourceCurrencyCode", "TargetCurrencyCode", "AsOfDate"),
+    ),
     _txn("Invoice", "invoices"),
     _list("Item", "items"),
     _list("JournalCode", "journal_codes", cdc=False, regions=("FR",)),

@@ -67,7 +67,11 @@ def _allowed(entity: str) -> tuple[str, ...]:
 def _head_decoder(entity: str) -> msgspec.json.Decoder[Any]:
     """Reads Id, MetaData and status, and fails on any top-level field the schema does not declare."""
     known = _allowed(entity)
-    fields: list[Any] = [("Id", str), ("MetaData", _Meta | None, None), ("status", str | None, None)]
+    fields: list[Any] = [
+        ("Id", str | None, None),
+        ("MetaData", _Meta | None, None),
+        ("status", str | None, None),
+    ]
     fields += [(p, msgspec.Raw, msgspec.Raw(b"null")) for p in known if p not in ("Id", "MetaData", "status")]
     head = msgspec.defstruct(f"{entity}Head", fields, forbid_unknown_fields=True)
     return msgspec.json.Decoder(head)
@@ -85,8 +89,17 @@ def rows_from(entity: str, raws: Iterable[msgspec.Raw]) -> list[Row]:
         meta = head.MetaData
         updated = meta.LastUpdatedTime if meta is not None else None
         deleted = head.status is not None and head.status.lower() == "deleted"
-        out.append(Row(raw, head.Id, updated, deleted))
+        out.append(Row(raw, head.Id if head.Id is not None else _key_of(entity, head), updated, deleted))
     return out
+
+
+def _key_of(entity: str, head: Any) -> str:
+    """The identity of an object without an Id (ExchangeRate: its key fields, joined by '|')."""
+    keys = BY_NAME[entity].keys
+    values = [_DECODER.decode(getattr(head, k)) for k in keys if k != "Id"]
+    if keys == ("Id",) or any(v is None for v in values):
+        raise FatalError(f"QBO sent a {entity} without {' and '.join(keys)}: cannot tell which one it is")
+    return "|".join(str(v) for v in values)
 
 
 def _repair(entity: str, raw: msgspec.Raw) -> tuple[msgspec.Raw, Any]:

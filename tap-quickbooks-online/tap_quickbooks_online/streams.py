@@ -66,7 +66,7 @@ class Progress:
 class QBOStream(Stream):
     """A QBO entity stream; behaviour comes from its Entity row, never from a subclass."""
 
-    primary_keys = ("realm_id", "Id")
+    primary_keys: tuple[str, ...] = ("realm_id", "Id")
     replication_key = REPLICATION_KEY
     is_sorted = False
     # Records are QBO JSON already (str, bool, int, Decimal), with top-level fields checked against the
@@ -75,6 +75,7 @@ class QBOStream(Stream):
 
     def __init__(self, tap: TapQuickBooksOnline, entity: Entity) -> None:
         self.entity = entity
+        self.primary_keys = ("realm_id", *entity.keys)
         super().__init__(tap, schema=load_schema(entity), name=entity.stream_name)
         self._qbo_tap = tap
 

@@ -19,7 +19,7 @@ _ENC = msgspec.json.Encoder(decimal_format="number")
 _DEC = msgspec.json.Decoder(float_hook=Decimal)
 CDC_STREAMS = [e.stream_name for e in ENTITIES if e.cdc]
 # Entities a US company without multicurrency does not have (docs/qbo-entities.md): synced as nothing.
-ABSENT_HERE = {"CompanyCurrency", "JournalCode", "TaxPayment"}
+ABSENT_HERE = {"CompanyCurrency", "ExchangeRate", "JournalCode", "TaxPayment"}
 
 
 def normal(record: dict[str, Any]) -> dict[str, Any]:

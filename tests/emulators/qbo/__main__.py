@@ -30,6 +30,13 @@ def _parser() -> argparse.ArgumentParser:
         help="a multicurrency company: home USD, customers and vendors in EUR, GBP and CAD",
     )
     parser.add_argument(
+        "--realm",
+        action="append",
+        default=[],
+        metavar="REALM_ID:SEED:SCALE[:multicurrency]",
+        help="serve one more company (repeatable), e.g. 9341453050298742:11:0.5",
+    )
+    parser.add_argument(
         "--no-throttle", action="store_true", help="disable the 500/min, 10 concurrent limits"
     )
     return parser
@@ -45,6 +52,9 @@ def main(argv: list[str] | None = None) -> int:
         host=args.host,
         multicurrency=args.multicurrency,
     )
+    for spec in args.realm:
+        realm_id, seed, scale, *flags = spec.split(":")
+        emu.add_realm(realm_id, int(seed), float(scale), multicurrency="multicurrency" in flags)
     emu.faults.latency_ms, emu.faults.error_5xx_rate = args.latency_ms, args.error_5xx_rate
     emu.faults.reset_rate, emu.faults.throttle = args.reset_rate, not args.no_throttle
     with emu:
@@ -59,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
                 "refresh_token": emu.issue_refresh_token(),
                 "admin_url": emu.admin_url,
                 "discovery_url": emu.discovery_url,
+                "realms": {r: realm.issue_refresh_token() for r, realm in emu.realms.items()},
             }
         )
     return 0

@@ -155,6 +155,12 @@ def test_order_by_two_words_with_directions() -> None:
     assert q.order == [("DisplayName", True), ("Id", False)]
 
 
+def test_star_with_extra_properties_is_everything() -> None:
+    """python-quickbooks reads items with `SELECT *, Sku FROM Item`."""
+    q = parse("SELECT *, Sku FROM Item ORDER BY Id MAXRESULTS 10")
+    assert (q.spec.name, q.select, q.order, q.max_results) == ("Item", (), [("Id", False)], 10)
+
+
 def test_projection_lists_property_paths() -> None:
     q = parse("select Id, DisplayName, MetaData.LastUpdatedTime from customer")
     assert (q.spec.name, q.count) == ("Customer", False)

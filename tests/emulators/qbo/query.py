@@ -250,9 +250,13 @@ def _listed(p: _Parser, separator: str, item: Callable[[], T]) -> list[T]:
 
 
 def _select_list(p: _Parser) -> tuple[bool, tuple[str, ...]]:
-    """`*`, `COUNT(*)` or a list of property paths (a projection)."""
+    """`*`, `COUNT(*)` or a list of property paths (a projection). `*, Sku` (python-quickbooks reads items
+    so, as `Sku` is left out of `*` for older minor versions) is everything."""
     if p.peek().text == "*":
         p.take()
+        if p.peek().text == ",":
+            p.take()
+            _listed(p, ",", lambda: _path(p))
         return False, ()
     if p.is_kw("COUNT"):
         p.take()

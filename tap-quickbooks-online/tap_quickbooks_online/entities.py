@@ -10,6 +10,8 @@ Facts per entity (QBO-API.md):
   `select * from CreditCardPayment` with `QueryResponse.CreditCardPaymentTxn`.
 - keys: the fields that identify an object within a realm; Intuit's ExchangeRate has no Id and is keyed by
   (SourceCurrencyCode, TargetCurrencyCode, AsOfDate).
+- wrapped: Intuit answers each RecurringTransaction as `{"Bill": {...}}` (the type as the only key, Id and
+  MetaData inside); the record keeps that JSON and gains the inner Id and MetaData at the top.
 - regions: the company countries (CompanyInfo.Country) that have the entity; elsewhere the stream is
   skipped with one log line (JournalCode: France; TaxPayment: Australia, Canada, UK).
 The whole list, with what Intuit documents for each, is in docs/qbo-entities.md.
@@ -40,6 +42,7 @@ class Entity:
     response_key: str = ""  # JSON key of its objects, when not `name` (CreditCardPayment)
     regions: tuple[str, ...] = ()  # CompanyInfo.Country values that have it; empty: every company
     keys: tuple[str, ...] = ("Id",)  # what identifies an object (with realm_id): ExchangeRate has no Id
+    wrapped: bool = False  # each object comes wrapped in its transaction type (RecurringTransaction)
 
     @property
     def key(self) -> str:
@@ -86,6 +89,7 @@ ENTITIES: tuple[Entity, ...] = (
     Entity("Preferences", "preferences", "singleton"),
     _txn("Purchase", "purchases"),
     _txn("PurchaseOrder", "purchase_orders"),
+    _txn("RecurringTransaction", "recurring_transactions", webhooks=False, wrapped=True),
     _txn("RefundReceipt", "refund_receipts"),
     _txn("ReimburseCharge", "reimburse_charges", webhooks=False),
     _txn("SalesReceipt", "sales_receipts"),

@@ -49,6 +49,23 @@ PRIMITIVES: dict[str, dict[str, Any]] = {
     "xs:date": {"type": ["string", "null"], "format": "date"},
     "xs:dateTime": {"type": ["string", "null"], "format": "date-time"},
 }
+# The transaction types a RecurringTransaction element can wrap (Intuit's RecurringTransaction page); the
+# XSD says only `<xs:element ref="IntuitObject"/>`. Kept as open objects: inlining twelve transaction
+# schemas would multiply the catalog for a handful of templates.
+RECURRING_TYPES = (
+    "Bill",
+    "CreditMemo",
+    "Deposit",
+    "Estimate",
+    "Invoice",
+    "JournalEntry",
+    "Purchase",
+    "PurchaseOrder",
+    "RefundReceipt",
+    "SalesReceipt",
+    "Transfer",
+    "VendorCredit",
+)
 FLAT = "<flattened>"  # stack marker: inside a recursive re-expansion, recursive elements are dropped
 OPEN_OBJECT = {"type": ["object", "null"], "additionalProperties": True}
 # Columns every record carries (contracts.md), added on top of the XSD fields.
@@ -152,6 +169,9 @@ class Generator:
         self.collect(ext, props, stack)
 
     def element(self, node: ET.Element, props: dict[str, Any], stack: tuple[str, ...]) -> None:
+        if node.get("ref") == "IntuitObject":  # RecurringTransaction: the wrapped transaction, by type
+            props.update({name: dict(OPEN_OBJECT) for name in RECURRING_TYPES})
+            return
         name, type_name = node.get("name", ""), node.get("type", "xs:string")
         schema = self.type_schema(type_name, stack)
         if schema is None:

@@ -16,6 +16,7 @@ from tests.emulators.qbo import QBOEmulator
 from tests.emulators.qbo.company import Company
 from tests.emulators.qbo.entities import SPECS
 from tests.emulators.qbo.gen_lists import ACCT
+from tests.emulators.qbo.gen_more import unwrapped
 from tests.emulators.qbo.ledger import postings
 from tests.emulators.qbo.timefmt import parse_ts
 
@@ -48,7 +49,7 @@ def test_a_150_person_firm_with_every_entity(emu: QBOEmulator) -> None:
 def test_common_fields_and_timestamps(emu: QBOEmulator) -> None:
     now = emu.clock.now()
     for spec in SPECS:
-        for row in emu.store.all(spec.name)[:200]:
+        for row in map(unwrapped, emu.store.all(spec.name)[:200]):
             assert {"Id", "SyncToken", "MetaData", "domain", "sparse"} <= set(row)
             assert row["Id"].isdigit()
             assert row["SyncToken"].isdigit()
@@ -141,10 +142,15 @@ def test_emulators_do_not_share_changes() -> None:
 
 def _entity_sample(name: str) -> dict[str, Any]:
     body = sample(f"entities/{name}.json")
+    if name == "RecurringTransaction":  # Intuit's sample object is a QueryResponse of wrapped elements
+        found: dict[str, Any] = body["QueryResponse"]["RecurringTransaction"][0]
+        return found
     return next(iter(v for k, v in body.items() if k != "time"))
 
 
-@pytest.mark.parametrize("entity", ["CreditCardPayment", "CustomerType", "Attachable", "ReimburseCharge"])
+@pytest.mark.parametrize(
+    "entity", ["CreditCardPayment", "CustomerType", "Attachable", "ReimburseCharge", "RecurringTransaction"]
+)
 def test_new_entities_have_the_shape_of_intuits_samples(emu: QBOEmulator, entity: str) -> None:
     """The generated rows carry the top-level fields of Intuit's sample object (and only known ones)."""
     real = _entity_sample(entity)
@@ -152,7 +158,12 @@ def test_new_entities_have_the_shape_of_intuits_samples(emu: QBOEmulator, entity
     assert rows
     ours = set().union(*(set(r) for r in rows))
     assert set(real) - ours == set()
-    assert all(r["MetaData"]["LastUpdatedTime"] for r in rows)
+    if entity == "RecurringTransaction":  # wrapped: compare the transaction inside, and its RecurringInfo
+        inner, mine = real["Bill"], next(r["Bill"] for r in rows if "Bill" in r)
+        assert set(inner) - set(mine) == set()
+        assert set(inner["RecurringInfo"]) == set(mine["RecurringInfo"])
+        assert set(inner["RecurringInfo"]["ScheduleInfo"]) == set(mine["RecurringInfo"]["ScheduleInfo"])
+    assert all(unwrapped(r)["MetaData"]["LastUpdatedTime"] for r in rows)
 
 
 def test_attachables_point_at_bills_and_card_payments_post_balanced(emu: QBOEmulator) -> None:

@@ -90,8 +90,10 @@ class Table:
             return self._index
 
 
-def _eager(entity: str, rows: list[dict[str, Any]]) -> Table:
-    stamps = [parse_ts(r["MetaData"]["LastUpdatedTime"]).timestamp() for r in rows]
+def _eager(
+    entity: str, rows: list[dict[str, Any]], inner: Callable[[dict[str, Any]], dict[str, Any]] = lambda r: r
+) -> Table:
+    stamps = [parse_ts(inner(r)["MetaData"]["LastUpdatedTime"]).timestamp() for r in rows]
     return Table(entity, len(rows), rows.__getitem__, stamps.__getitem__)
 
 
@@ -119,6 +121,8 @@ class Company:
             _names(lists["Employee"]),
         )
         self.tables: dict[str, Table] = {name: _eager(name, rows) for name, rows in lists.items()}
+        templates = gm.recurring_transactions(self.day0, HISTORY_DAYS, ctx.vendors, ctx.customers)
+        self.tables["RecurringTransaction"] = _eager("RecurringTransaction", templates, gm.unwrapped)
         kinds = self._kinds(ctx, scale)
         self.transaction_entities = tuple(k.entity for k in kinds)
         for kind in kinds:

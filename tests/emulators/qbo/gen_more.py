@@ -101,3 +101,74 @@ class Attachables(TxnKind):
             "Note": "Vendor invoice as received",
             "AttachableRef": [{"EntityRef": {"type": "Bill", "value": str(bill)}, "IncludeOnSend": False}],
         }
+
+
+# (name, wrapped type, RecurType, IntervalType, day of month) of the company's recurring templates.
+RECURRING = (
+    ("Office rent", "Bill", "Automated", "Monthly", 1),
+    ("Advisory retainer", "Invoice", "Reminded", "Monthly", 15),
+    ("Insurance premium", "Bill", "UnScheduled", "Monthly", 20),
+)
+
+
+def recurring_transactions(
+    day0: date, history_days: int, vendors: tuple[str, ...], customers: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    """Templates, not transactions (they never post): Intuit wraps each in its transaction type, the
+    `Id` and `MetaData` inside (`{"Bill": {..., "RecurringInfo": {...}}}`)."""
+    stamp = epoch_at(day0 - timedelta(days=30), 11 * 3600)
+    today = day0 + timedelta(days=history_days)
+    rows = []
+    for i, (name, kind, recur, interval, dom) in enumerate(RECURRING):
+        nxt = date(today.year + (today.month == 12), today.month % 12 + 1, dom)
+        prev = date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, dom)
+        cents = (420_000, 1_500_000, 95_000)[i]
+        line = {
+            "Id": "1",
+            "LineNum": 1,
+            "Amount": money(cents),
+            "Description": name,
+        }
+        if kind == "Bill":
+            line |= {
+                "DetailType": "AccountBasedExpenseLineDetail",
+                "AccountBasedExpenseLineDetail": {"AccountRef": acct("Rent" if i == 0 else "Insurance")},
+            }
+            party = {
+                "VendorRef": {"value": str(i + 1), "name": vendors[i]},
+                "APAccountRef": acct("Accounts Payable (A/P)"),
+                "SalesTermRef": {"value": "3"},
+                "Balance": money(cents),
+            }
+        else:
+            line |= {"DetailType": "SalesItemLineDetail", "SalesItemLineDetail": {"ItemRef": {"value": "1"}}}
+            party = {"CustomerRef": {"value": str(i + 1), "name": customers[i]}}
+        body = {
+            "RecurringInfo": {
+                "Name": name,
+                "RecurType": recur,
+                "Active": True,
+                "ScheduleInfo": {
+                    "IntervalType": interval,
+                    "NumInterval": 1,
+                    "DayOfMonth": dom,
+                    "NextDate": nxt.isoformat(),
+                    "PreviousDate": prev.isoformat(),
+                },
+            },
+            "RecurDataRef": {"value": str(i + 1)},
+            "CurrencyRef": currency(),
+            "TotalAmt": money(cents),
+            "Line": [line],
+            **party,
+        }
+        rows.append({kind: envelope(i + 1, stamp, stamp, body)})
+    return rows
+
+
+def unwrapped(record: dict[str, Any]) -> dict[str, Any]:
+    """The transaction inside a RecurringTransaction element (a delete stub is not wrapped)."""
+    if "Id" in record or len(record) != 1:
+        return record
+    inner = next(iter(record.values()))
+    return inner if isinstance(inner, dict) else record

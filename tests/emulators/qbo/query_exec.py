@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .faults import query_invalid
+from .gen_more import unwrapped
 from .jsonutil import Raw, loads
 from .query import Cond, Query
 from .store import Store, View
@@ -25,8 +26,9 @@ Row = tuple[float, int, dict[str, Any]]
 
 
 def lookup(record: dict[str, Any], path: str) -> Any:
-    """The value at a dotted path; through a list (Attachable.AttachableRef) it follows the first item."""
-    value: Any = record
+    """The value at a dotted path; through a list (Attachable.AttachableRef) it follows the first item, and
+    into the transaction a RecurringTransaction element wraps."""
+    value: Any = unwrapped(record)
     for part in path.split("."):
         if isinstance(value, list) and value:
             value = value[0]

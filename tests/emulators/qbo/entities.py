@@ -126,7 +126,7 @@ SPECS: tuple[EntitySpec, ...] = (
     EntitySpec("Preferences", "singleton"),
     EntitySpec("Purchase", "txn", extra_fields={"TotalAmt": "num", "PaymentType": "str", "EntityRef": "ref"}),
     EntitySpec("PurchaseOrder", "txn", extra_fields={**_BUY, "POStatus": "str"}),
-    EntitySpec("RecurringTransaction", "txn", webhook=False, dated=False),  # elements wrapped by type
+    EntitySpec("RecurringTransaction", "txn", webhook=False, dated=False, writable=False),  # wrapped by type
     EntitySpec("RefundReceipt", "txn", extra_fields=_SALE),
     EntitySpec(
         "ReimburseCharge",

@@ -28,11 +28,7 @@ class MeltanoProject:
     def run(self, *args: str, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
             [str(MELTANO), "--environment", "dev", *args],
-            cwd=self.cwd,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
+            cwd=self.cwd, env=self.env, capture_output=True, text=True, timeout=timeout,
         )
         if check and result.returncode != 0:
             raise AssertionError(
@@ -53,12 +49,7 @@ def meltano_installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pytest.fail(f"{MELTANO} is missing: run ./scripts/bootstrap (./scripts/test does)")
     with FileLock(str(ROOT / ".meltano.install.lock")):
         subprocess.run(
-            [str(MELTANO), "install"],
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-            text=True,
-            timeout=900,
+            [str(MELTANO), "install"], cwd=ROOT, check=True, capture_output=True, text=True, timeout=900,
         )
     return MELTANO
 

@@ -12,17 +12,9 @@ from tests.e2e.helpers import read_table, rows_by_id, tap_env
 from tests.emulators.qbo import QBOEmulator
 
 STREAMS = {
-    "Account": "accounts",
-    "Customer": "customers",
-    "Vendor": "vendors",
-    "Department": "departments",
-    "Invoice": "invoices",
-    "Bill": "bills",
-    "Payment": "payments",
-    "BillPayment": "bill_payments",
-    "Purchase": "purchases",
-    "JournalEntry": "journal_entries",
-    "Employee": "employees",
+    "Account": "accounts", "Customer": "customers", "Vendor": "vendors", "Department": "departments",
+    "Invoice": "invoices", "Bill": "bills", "Payment": "payments", "BillPayment": "bill_payments",
+    "Purchase": "purchases", "JournalEntry": "journal_entries", "Employee": "employees",
 }
 
 
@@ -56,10 +48,8 @@ def test_full_then_incremental_then_state_reset_converges(meltano: MeltanoProjec
     assert sum(invoices.column("TotalAmt").to_pylist()) == expected_total
 
     invoice, bill = emu.store.all("Invoice")[0], emu.store.all("Bill")[0]
-    created = emu.mutate.create(
-        "Invoice",
-        {"CustomerRef": invoice["CustomerRef"], "Line": invoice["Line"], "TxnDate": invoice["TxnDate"]},
-    )
+    created = emu.mutate.create("Invoice", {
+        "CustomerRef": invoice["CustomerRef"], "Line": invoice["Line"], "TxnDate": invoice["TxnDate"]})
     emu.mutate.void("Invoice", invoice["Id"])
     emu.mutate.delete("Bill", bill["Id"])
     emu.clock.advance(60)

@@ -56,8 +56,7 @@ def test_tap_jsonl_into_target_databricks(meltano: MeltanoProject, tmp_path: Pat
     lines = [{"id": i, "name": f"row {i}", "amount": i * 1.5} for i in range(1, 51)]
     (source / "ledger.jsonl").write_text("\n".join(json.dumps(r) for r in lines) + "\n")
     meltano.env.update(
-        TAP_JSONL_PATH=str(source / "*.jsonl"),
-        TAP_JSONL_STREAM_NAME="ledger",
+        TAP_JSONL_PATH=str(source / "*.jsonl"), TAP_JSONL_STREAM_NAME="ledger",
         TAP_JSONL_PRIMARY_KEYS=json.dumps(["id"]),
     )
     meltano.run("run", "tap-jsonl", "target-databricks")

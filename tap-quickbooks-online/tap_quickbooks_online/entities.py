@@ -6,6 +6,15 @@ Facts per entity (docs/qbo-api.md):
   entities hold one row per company.
 - cdc: Intuit's CDC covers every entity except JournalCode, TaxAgency, TimeActivity, TaxCode and TaxRate.
 - webhooks: the entities Intuit sends webhook events for.
+- response_key: the JSON key (and XSD type) of the entity's objects when it is not the name: Intuit answers
+  `select * from CreditCardPayment` with `QueryResponse.CreditCardPaymentTxn`.
+- keys: the fields that identify an object within a realm; Intuit's ExchangeRate has no Id and is keyed by
+  (SourceCurrencyCode, TargetCurrencyCode, AsOfDate).
+- wrapped: Intuit answers each RecurringTransaction as `{"Bill": {...}}` (the type as the only key, Id and
+  MetaData inside); the record keeps that JSON and gains the inner Id and MetaData at the top.
+- regions: the company countries (CompanyInfo.Country) that have the entity; elsewhere the stream is
+  skipped with one log line (JournalCode: France; TaxPayment: Australia, Canada, UK).
+The whole list, with what Intuit documents for each, is in docs/qbo-entities.md.
 """
 
 from __future__ import annotations
@@ -30,6 +39,14 @@ class Entity:
     cdc: bool = True
     webhooks: bool = True
     extra_where: str | None = None  # condition ANDed into every query of this entity
+    response_key: str = ""  # JSON key of its objects, when not `name` (CreditCardPayment)
+    regions: tuple[str, ...] = ()  # CompanyInfo.Country values that have it; empty: every company
+    keys: tuple[str, ...] = ("Id",)  # what identifies an object (with realm_id): ExchangeRate has no Id
+    wrapped: bool = False  # each object comes wrapped in its transaction type (RecurringTransaction)
+
+    @property
+    def key(self) -> str:
+        return self.response_key or self.name
 
 
 def _list(name: str, stream: str, **kw: Any) -> Entity:
@@ -42,29 +59,43 @@ def _txn(name: str, stream: str, **kw: Any) -> Entity:
 
 ENTITIES: tuple[Entity, ...] = (
     _list("Account", "accounts"),
+    _txn("Attachable", "attachables", webhooks=False),
     _txn("Bill", "bills"),
     _txn("BillPayment", "bill_payments"),
     _list("Budget", "budgets"),
     _list("Class", "classes"),
+    _list("CompanyCurrency", "company_currencies", webhooks=False),
     Entity("CompanyInfo", "company_info", "singleton", webhooks=False),
+    _txn("CreditCardPayment", "credit_card_payments", webhooks=False, response_key="CreditCardPaymentTxn"),
     _txn("CreditMemo", "credit_memos"),
     _list("Customer", "customers"),
+    _list("CustomerType", "customer_types", webhooks=False),
     _list("Department", "departments"),
     _txn("Deposit", "deposits"),
     _list("Employee", "employees"),
     _txn("Estimate", "estimates"),
+    _txn(
+        "ExchangeRate",
+        "exchange_rates",
+        webhooks=False,
+        keys=("SourceCurrencyCode", "TargetCurrencyCode", "AsOfDate"),
+    ),
     _txn("Invoice", "invoices"),
     _list("Item", "items"),
+    _list("JournalCode", "journal_codes", cdc=False, regions=("FR",)),
     _txn("JournalEntry", "journal_entries"),
     _txn("Payment", "payments"),
     _list("PaymentMethod", "payment_methods"),
     Entity("Preferences", "preferences", "singleton"),
     _txn("Purchase", "purchases"),
     _txn("PurchaseOrder", "purchase_orders"),
+    _txn("RecurringTransaction", "recurring_transactions", webhooks=False, wrapped=True),
     _txn("RefundReceipt", "refund_receipts"),
+    _txn("ReimburseCharge", "reimburse_charges", webhooks=False),
     _txn("SalesReceipt", "sales_receipts"),
     _list("TaxAgency", "tax_agencies", cdc=False),
     _list("TaxCode", "tax_codes", cdc=False, webhooks=False),
+    _txn("TaxPayment", "tax_payments", webhooks=False, regions=("AU", "CA", "GB", "UK")),
     _list("TaxRate", "tax_rates", cdc=False, webhooks=False),
     _list("Term", "terms"),
     _txn("TimeActivity", "time_activities", cdc=False),

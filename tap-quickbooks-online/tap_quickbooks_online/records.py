@@ -38,10 +38,13 @@ class _Meta(msgspec.Struct):
 class Row:
     """One QBO object: its verbatim JSON and the facts the tap reads from it."""
 
-    __slots__ = ("deleted", "id", "raw", "updated")  # a backfill holds ~1000 per buffered page
+    __slots__ = ("deleted", "extra", "id", "raw", "updated")  # a backfill holds ~1000 per buffered page
 
-    def __init__(self, raw: msgspec.Raw, id: str, updated: str | None, deleted: bool) -> None:
+    def __init__(
+        self, raw: msgspec.Raw, id: str, updated: str | None, deleted: bool, extra: bytes = b""
+    ) -> None:
         self.raw, self.id, self.updated, self.deleted = raw, id, updated, deleted
+        self.extra = extra  # top-level fields put before the object's own (`"Id":…,"MetaData":…,`)
 
     @classmethod
     def of(cls, entity: str, obj: dict[str, Any]) -> Row:
@@ -51,6 +54,8 @@ class Row:
     def record(self, realm_id: str) -> dict[str, Any]:
         """The Singer record as a dict (amounts as Decimal), for paths that need a Python object."""
         obj: dict[str, Any] = _DECODER.decode(self.raw)
+        if self.extra:
+            obj = {**_DECODER.decode(b"{" + self.extra[:-1] + b"}"), **obj}
         obj["realm_id"] = realm_id
         obj["LastUpdatedTime"] = self.updated
         obj["_sdc_deleted_at"] = self.updated if self.deleted else None
@@ -67,14 +72,50 @@ def _allowed(entity: str) -> tuple[str, ...]:
 def _head_decoder(entity: str) -> msgspec.json.Decoder[Any]:
     """Reads Id, MetaData and status, and fails on any top-level field the schema does not declare."""
     known = _allowed(entity)
-    fields: list[Any] = [("Id", str), ("MetaData", _Meta | None, None), ("status", str | None, None)]
+    fields: list[Any] = [
+        ("Id", str | None, None),
+        ("MetaData", _Meta | None, None),
+        ("status", str | None, None),
+    ]
     fields += [(p, msgspec.Raw, msgspec.Raw(b"null")) for p in known if p not in ("Id", "MetaData", "status")]
     head = msgspec.defstruct(f"{entity}Head", fields, forbid_unknown_fields=True)
     return msgspec.json.Decoder(head)
 
 
-def rows_from(entity: str, raws: Iterable[msgspec.Raw]) -> list[Row]:
+class _Inner(msgspec.Struct):
+    Id: str
+    MetaData: msgspec.Raw = msgspec.Raw(b"null")
+
+
+_WRAPPED = msgspec.json.Decoder(dict[str, msgspec.Raw])
+_INNER = msgspec.json.Decoder(_Inner)
+_META = msgspec.json.Decoder(_Meta | None)
+
+
+def _unwrap(entity: str, raws: Iterable[msgspec.Raw]) -> list[Row]:
+    """Rows of an entity whose objects come wrapped in their type (`{"Bill": {...}}`): the Id and MetaData
+    inside are copied to the top of the record; delete stubs (with a top-level Id) are ordinary rows."""
+    out = []
+    for raw in raws:
+        fields = _WRAPPED.decode(raw)
+        if "Id" in fields or len(fields) != 1:
+            out += rows_from(entity, [raw], wrapped=False)
+            continue
+        ((kind, body),) = fields.items()
+        if kind not in _allowed(entity):
+            raise FatalError(f"QBO sent a {entity} wrapping a {kind}, which its schema does not list")
+        inner = _INNER.decode(body)
+        meta = _META.decode(inner.MetaData)
+        updated = meta.LastUpdatedTime if meta is not None else None
+        extra = b'"Id":%s,"MetaData":%s,' % (_ENCODE(inner.Id), bytes(inner.MetaData))
+        out.append(Row(raw, inner.Id, updated, False, extra))
+    return out
+
+
+def rows_from(entity: str, raws: Iterable[msgspec.Raw], wrapped: bool = True) -> list[Row]:
     """Rows of one entity from the raw objects of a response."""
+    if wrapped and BY_NAME[entity].wrapped:
+        return _unwrap(entity, raws)
     decode = _head_decoder(entity).decode
     out = []
     for raw in raws:
@@ -85,8 +126,17 @@ def rows_from(entity: str, raws: Iterable[msgspec.Raw]) -> list[Row]:
         meta = head.MetaData
         updated = meta.LastUpdatedTime if meta is not None else None
         deleted = head.status is not None and head.status.lower() == "deleted"
-        out.append(Row(raw, head.Id, updated, deleted))
+        out.append(Row(raw, head.Id if head.Id is not None else _key_of(entity, head), updated, deleted))
     return out
+
+
+def _key_of(entity: str, head: Any) -> str:
+    """The identity of an object without an Id (ExchangeRate: its key fields, joined by '|')."""
+    keys = BY_NAME[entity].keys
+    values = [_DECODER.decode(getattr(head, k)) for k in keys if k != "Id"]
+    if keys == ("Id",) or any(v is None for v in values):
+        raise FatalError(f"QBO sent a malformed {entity} (no {', '.join(keys)}): cannot tell which one it is")
+    return "|".join(str(v) for v in values)
 
 
 def _repair(entity: str, raw: msgspec.Raw) -> tuple[msgspec.Raw, Any]:
@@ -133,5 +183,14 @@ class RecordLines:
         for row in rows:
             stamp = _ENCODE(row.updated)
             deleted = stamp if row.deleted else b"null"
-            parts += (head, stamp, b',"_sdc_deleted_at":', deleted, b",", memoryview(row.raw)[1:], tail)
+            parts += (
+                head,
+                stamp,
+                b',"_sdc_deleted_at":',
+                deleted,
+                b",",
+                row.extra,
+                memoryview(row.raw)[1:],
+                tail,
+            )
         return b"".join(parts)

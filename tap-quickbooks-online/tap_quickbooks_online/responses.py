@@ -14,14 +14,14 @@ from typing import Any
 
 import msgspec
 
-from .entities import ENTITIES
+from .entities import BY_NAME, ENTITIES
 from .records import Row, rows_from
 
 _ROWS = list[msgspec.Raw]
 
 QueryResponse = msgspec.defstruct(
     "QueryResponse",
-    [(e.name, _ROWS, msgspec.field(default_factory=list)) for e in ENTITIES]
+    [(e.key, _ROWS, msgspec.field(default_factory=list)) for e in ENTITIES]
     + [(name, int | None, None) for name in ("startPosition", "maxResults", "totalCount")],
 )
 
@@ -62,6 +62,7 @@ def decode(body: bytes) -> Envelope:
 
 
 def rows_of(response: Any, entity: str) -> list[Row]:
-    """The rows of `entity` in a QueryResponse (None or an empty result: no rows)."""
-    raws = getattr(response, entity, None) if response is not None else None
+    """The rows of `entity` (its name) in a QueryResponse (None or an empty result: no rows)."""
+    key = BY_NAME[entity].key if entity in BY_NAME else entity
+    raws = getattr(response, key, None) if response is not None else None
     return rows_from(entity, raws) if raws else []

@@ -27,7 +27,7 @@ from .auth import OAuthClient
 from .cdc import ChangeFeed, within_window
 from .client import QBOClient
 from .drain import InboxDrain, run_batch_queries
-from .entities import Entity
+from .entities import BY_NAME, Entity
 from .limiter import RateLimiter
 from .paging import Backfill, updated_at
 from .records import Row
@@ -37,6 +37,7 @@ from .token_store import TokenStore
 LOGGER = logging.getLogger("tap_quickbooks_online.run")
 PREFETCH_ROWS = 100  # rows per stream in the run's first /batch: small streams finish there
 MAX_BUFFERED_PAGES = 16  # pages of later streams read ahead (~1 MB each): memory stays flat
+COMPANY_INFO = BY_NAME["CompanyInfo"]
 
 
 class Mode(enum.Enum):
@@ -84,6 +85,8 @@ class RunContext:
         self._prefetch_lock = threading.Lock()
         self._counts: dict[str, int] = {}
         self._backfills: dict[str, tuple[int, int]] | None = None  # name -> (turn, rows expected)
+        self._region_lock = threading.Lock()
+        self._country: str | None = None  # CompanyInfo.Country, when a region-only stream needed it
 
     @cached_property
     def client(self) -> QBOClient:
@@ -113,7 +116,7 @@ class RunContext:
         since: dict[str, datetime] = {}
         for name, (_entity, state) in self._streams.items():
             bookmark = bookmark_of(state)
-            if self.modes[name] is Mode.CDC and bookmark is not None:
+            if self.modes[name] is Mode.CDC and bookmark is not None and self.skipped(_entity) is None:
                 since[name] = bookmark
         return ChangeFeed(self.client, since, self.now)
 
@@ -150,8 +153,29 @@ class RunContext:
         except Exception:  # reported when a stream asks for its page
             LOGGER.debug("Early prefetch failed; the first stream will retry it.", exc_info=True)
 
+    def skipped(self, entity: Entity) -> str | None:
+        """The company's country when this region-only entity does not exist there, else None.
+
+        The country (CompanyInfo.Country) is read once per realm and kept in the stream's state, so later
+        runs decide without a request."""
+        if not entity.regions or entity.name not in self._streams:
+            return None
+        state = self._streams[entity.name][1]
+        with self._region_lock:
+            if "company_country" not in state:
+                if self._country is None:
+                    info = self.client.query(q.select_singleton(COMPANY_INFO)).rows(COMPANY_INFO.name)
+                    self._country = str(info[0].record("").get("Country", "")) if info else ""
+                state["company_country"] = self._country
+        country = str(state["company_country"])
+        return None if country in entity.regions else country
+
     def _prefetch(self) -> dict[str, FirstPage]:
-        names = [n for n, m in self.modes.items() if m in (Mode.FULL, Mode.QUERY)]
+        names = [
+            n
+            for n, m in self.modes.items()
+            if m in (Mode.FULL, Mode.QUERY) and self.skipped(self._streams[n][0]) is None
+        ]
         statements = [s for n in names for s in self._first_statements(*self._streams[n])]
         if not statements:
             return {}
@@ -182,7 +206,8 @@ class RunContext:
         if self._backfills is None:
             self._backfills = {}
             for turn, (name, (other, _state)) in enumerate(self._streams.items()):
-                planned = self._plan(other) if self.modes[name] is Mode.FULL else None
+                full = self.modes[name] is Mode.FULL and self.skipped(other) is None
+                planned = self._plan(other) if full else None
                 if planned is not None:
                     self.scheduler.add(turn, planned.plan(), urgent=True)
                     self._backfills[name] = (turn, planned.total)

@@ -66,7 +66,7 @@ class Progress:
 class QBOStream(Stream):
     """A QBO entity stream; behaviour comes from its Entity row, never from a subclass."""
 
-    primary_keys = ("realm_id", "Id")
+    primary_keys: tuple[str, ...] = ("realm_id", "Id")
     replication_key = REPLICATION_KEY
     is_sorted = False
     # Records are QBO JSON already (str, bool, int, Decimal), with top-level fields checked against the
@@ -75,6 +75,7 @@ class QBOStream(Stream):
 
     def __init__(self, tap: TapQuickBooksOnline, entity: Entity) -> None:
         self.entity = entity
+        self.primary_keys = ("realm_id", *entity.keys)
         super().__init__(tap, schema=load_schema(entity), name=entity.stream_name)
         self._qbo_tap = tap
 
@@ -130,6 +131,18 @@ class QBOStream(Stream):
         run = self._qbo_tap.run_context()
         state = self.stream_state
         mode = run.modes[self.entity.name]
+        country = run.skipped(self.entity) if mode is not Mode.IDLE else None
+        if country is not None:
+            state["company_country"] = country  # later runs skip without asking again
+            self.state_manager.is_flushed = False
+            self.logger.info(
+                "%s: skipped: QBO has %s only for companies in %s, and this company is in %s.",
+                self.name,
+                self.entity.name,
+                ", ".join(self.entity.regions),
+                country or "an unknown country",
+            )
+            return
         self.logger.info("%s: %s sync", self.name, mode.value)
         yield from self._drain_inbox(run, state, mode)
         if mode is Mode.FULL:

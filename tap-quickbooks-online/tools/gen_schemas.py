@@ -1,7 +1,10 @@
 """Generate the tap's JSON schema files from Intuit's QBO v3 XSDs.
 
-Usage (from the repo root; the XSDs are not in CI, so the output is committed):
+Usage (from the repo root; the output is committed, and tests/tap/test_schemas.py checks it is current):
     uv run python tap-quickbooks-online/tools/gen_schemas.py [XSD_DIR]
+
+XSD_DIR defaults to the copy of Intuit's XSDs vendored next to this file (qbo-xsd/, Apache-2.0, see its
+NOTICE.md).
 
 Rules, chosen so that no field the API returns is dropped:
 - element and attribute names are kept verbatim (the JSON API uses the XSD names);
@@ -29,7 +32,7 @@ sys.path.insert(0, str(HERE.parent))
 from tap_quickbooks_online.entities import ENTITIES  # noqa: E402
 
 XS = "{http://www.w3.org/2001/XMLSchema}"
-DEFAULT_XSD_DIR = Path("/work/shared/reference/qbo-xsd")
+DEFAULT_XSD_DIR = HERE / "qbo-xsd"
 OUT_DIR = HERE.parent / "tap_quickbooks_online" / "schemas"
 DECIMAL = {"type": ["number", "null"], "x-sql-datatype": "decimal(38,9)"}
 PRIMITIVES: dict[str, dict[str, Any]] = {
@@ -46,6 +49,23 @@ PRIMITIVES: dict[str, dict[str, Any]] = {
     "xs:date": {"type": ["string", "null"], "format": "date"},
     "xs:dateTime": {"type": ["string", "null"], "format": "date-time"},
 }
+# The transaction types a RecurringTransaction element can wrap (Intuit's RecurringTransaction page); the
+# XSD says only `<xs:element ref="IntuitObject"/>`. Kept as open objects: inlining twelve transaction
+# schemas would multiply the catalog for a handful of templates.
+RECURRING_TYPES = (
+    "Bill",
+    "CreditMemo",
+    "Deposit",
+    "Estimate",
+    "Invoice",
+    "JournalEntry",
+    "Purchase",
+    "PurchaseOrder",
+    "RefundReceipt",
+    "SalesReceipt",
+    "Transfer",
+    "VendorCredit",
+)
 FLAT = "<flattened>"  # stack marker: inside a recursive re-expansion, recursive elements are dropped
 OPEN_OBJECT = {"type": ["object", "null"], "additionalProperties": True}
 # Columns every record carries (contracts.md), added on top of the XSD fields.
@@ -149,6 +169,9 @@ class Generator:
         self.collect(ext, props, stack)
 
     def element(self, node: ET.Element, props: dict[str, Any], stack: tuple[str, ...]) -> None:
+        if node.get("ref") == "IntuitObject":  # RecurringTransaction: the wrapped transaction, by type
+            props.update({name: dict(OPEN_OBJECT) for name in RECURRING_TYPES})
+            return
         name, type_name = node.get("name", ""), node.get("type", "xs:string")
         schema = self.type_schema(type_name, stack)
         if schema is None:
@@ -184,7 +207,7 @@ def choose_shared(registry: Registry) -> set[str]:
     cyclic: set[str] = set()
     for entity in ENTITIES:
         probe = Generator(registry, shared=set())
-        probe.object_schema(entity.name, (entity.name,))
+        probe.object_schema(entity.key, (entity.key,))
         reach.update(set(probe.uses))
         cyclic |= probe.cyclic
     return {name for name, count in reach.items() if count >= 2} - cyclic
@@ -202,7 +225,7 @@ def main(xsd_dir: Path, out_dir: Path = OUT_DIR) -> None:
     for stale in out_dir.glob("**/*.json"):
         stale.unlink()
     for entity in ENTITIES:
-        write(out_dir / f"{entity.stream_name}.json", entity_schema(gen, entity.name))
+        write(out_dir / f"{entity.stream_name}.json", entity_schema(gen, entity.key))
     for type_name in sorted(shared):
         write(out_dir / "shared" / f"{type_name}.json", gen.object_schema(type_name, (type_name,)))
     print(f"wrote {len(ENTITIES)} entity schemas and {len(shared)} shared fragments to {out_dir}")

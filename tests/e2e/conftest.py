@@ -23,11 +23,12 @@ class MeltanoProject:
 
     workdir: Path
     env: dict[str, str] = field(default_factory=dict)
+    cwd: Path = ROOT  # the Meltano project's directory (a copy for tests that add plugins)
 
     def run(self, *args: str, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
             [str(MELTANO), "--environment", "dev", *args],
-            cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=timeout,
+            cwd=self.cwd, env=self.env, capture_output=True, text=True, timeout=timeout,
         )
         if check and result.returncode != 0:
             raise AssertionError(

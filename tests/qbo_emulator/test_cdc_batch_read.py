@@ -53,9 +53,18 @@ def test_cdc_sees_recent_generated_history(emu: QBOEmulator, api: Api) -> None:
 
 
 def test_cdc_lookback_limit_and_unsupported_entities(emu: QBOEmulator, api: Api) -> None:
-    old = api.get("cdc", entities="Invoice", changedSince=_since(emu, 30.01))
+    since = _since(emu, 30.01)
+    old = api.get("cdc", entities="Invoice", changedSince=since)
     assert old.status_code == 400
-    assert "30 days" in old.json()["Fault"]["Error"][0]["Detail"]
+    assert old.json()["Fault"]["Error"] == [
+        {
+            "Message": "Unsupported Operation",
+            "Detail": f"Operation cdc with changedSince date {since} which is older than fixed days "
+            "is not supported.",
+            "code": "500",
+            "element": "changedSince",
+        }
+    ]
     recent = _since(emu, 29.5)
     assert api.get("cdc", entities="Invoice", changedSince=recent).status_code == 200
     emu.clock.advance(86400)  # the window moves with the emulator clock

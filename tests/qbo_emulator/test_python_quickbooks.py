@@ -12,8 +12,13 @@ from quickbooks import QuickBooks
 from quickbooks.batch import batch_update
 from quickbooks.cdc import change_data_capture
 from quickbooks.exceptions import AuthorizationException, ValidationException
+from quickbooks.objects.account import Account
+from quickbooks.objects.companycurrency import CompanyCurrency
+from quickbooks.objects.creditcardpayment_entity import CreditCardPayment
 from quickbooks.objects.customer import Customer
+from quickbooks.objects.customertype import CustomerType
 from quickbooks.objects.invoice import Invoice
+from quickbooks.objects.item import Item
 from quickbooks.objects.journalentry import JournalEntry
 
 from tests.emulators.qbo import QBOEmulator
@@ -108,3 +113,17 @@ def test_save_delete_and_void_through_the_client(emu: QBOEmulator, qb: QuickBook
     voided.void(qb=qb)
     assert record(emu, "Invoice", "31")["TotalAmt"] == 0
     assert record(emu, "Invoice", "31")["PrivateNote"] == "Voided"
+
+
+def test_lower_case_queries_order_by_and_the_newer_entities(qb: QuickBooks, emu: QBOEmulator) -> None:
+    """python-quickbooks as shipped: `SELECT *, Sku FROM Item ... ORDER BY Id`, lower-case queries, and the
+    entities it has classes for (CreditCardPayment answers as CreditCardPaymentTxn)."""
+    items = Item.all(order_by="Id", max_results=1000, qb=qb)
+    assert [i.Id for i in items] == [r["Id"] for r in emu.store.all("Item") if r.get("Active", True)]
+    accounts = Account.query("select * from account where active = true maxresults 1000", qb=qb)
+    assert len(accounts) == len([a for a in emu.store.all("Account") if a.get("Active", True)])
+    payments = CreditCardPayment.all(qb=qb)
+    assert {p.Id for p in payments} == {r["Id"] for r in emu.store.all("CreditCardPayment")}
+    assert payments[0].Amount == emu.store.get("CreditCardPayment", payments[0].Id)["Amount"]
+    assert [t.Name for t in CustomerType.all(qb=qb)] == [r["Name"] for r in emu.store.all("CustomerType")]
+    assert CompanyCurrency.all(qb=qb) == []  # a company without multicurrency has none

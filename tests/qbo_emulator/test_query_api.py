@@ -135,9 +135,49 @@ def test_bad_queries_get_faults_over_http(api: Api) -> None:
     assert response.json()["Fault"]["type"] == "ValidationFault"
     assert (error["code"], error["Message"]) == ("4001", "Invalid query")
     assert "value 0 is too small" in error["Detail"]
-    parse_error = api.query("select * from Customer where Id = '1' or Id = '2'").json()["Fault"]["Error"][0]
-    assert parse_error["code"] == "4000"
-    assert parse_error["Detail"].startswith("QueryParserError")
+    parse_error = api.query("select * from Customer group by DisplayName").json()["Fault"]["Error"][0]
+    assert (parse_error["code"], parse_error["Message"]) == ("4000", "Error parsing query")
+    detail = parse_error["Detail"]
+    assert detail.startswith('QueryParserError: Encountered " <IDENTIFIER> "group "" at line 1')
+    or_error = api.query("select * from Customer where Id = '1' or Id = '2'").json()["Fault"]["Error"][0]
+    assert (or_error["code"], or_error["Detail"]) == (
+        "4001",
+        "QueryValidationError: OR operation is not supported in the WHERE clause",
+    )
+
+
+def test_lower_case_queries_answer_like_their_canonical_spelling(api: Api) -> None:
+    """Keywords, entity names and property paths in any case, ORDER BY in one word or two."""
+    canonical = api.rows(
+        "SELECT * FROM Invoice WHERE MetaData.LastUpdatedTime > '2026-01-01T00:00:00-08:00' "
+        "ORDERBY MetaData.LastUpdatedTime DESC STARTPOSITION 2 MAXRESULTS 5"
+    )
+    lower = api.rows(
+        "select * from invoice where metadata.lastupdatedtime > '2026-01-01T00:00:00-08:00' "
+        "order by metadata.lastupdatedtime desc startposition 2 maxresults 5"
+    )
+    assert len(canonical) == 5
+    assert lower == canonical
+    accounts = api.rows("select * from account")
+    assert accounts
+    assert [a["Id"] for a in accounts] == [a["Id"] for a in api.rows("SELECT * FROM Account")]
+    count = api.query("select count(*) from account").json()["QueryResponse"]
+    assert count == {"totalCount": len(accounts)}
+
+
+def test_a_projection_returns_only_the_named_properties_with_values(api: Api) -> None:
+    rows = api.rows(
+        "select Id, DisplayName, metadata.lastupdatedtime, Fax from Customer order by Id maxresults 3"
+    )
+    full = api.rows("select * from Customer order by Id maxresults 3")
+    assert rows == [
+        {
+            "Id": c["Id"],
+            "DisplayName": c["DisplayName"],
+            "MetaData": {"LastUpdatedTime": c["MetaData"]["LastUpdatedTime"]},
+        }
+        for c in full
+    ]
 
 
 def test_no_accept_json_is_refused(api: Api) -> None:
@@ -252,3 +292,33 @@ def test_a_mutated_record_is_served_fresh_not_from_the_cached_json(emu: QBOEmula
     assert rows[0]["PrivateNote"] == "changed after caching"
     assert rows[0]["SyncToken"] == str(int(before["SyncToken"]) + 1)
     assert api.rows(statement)[0]["PrivateNote"] == "changed after caching"
+
+
+def test_the_newer_entities_answer_as_intuit_documents_them(api: Api) -> None:
+    """CreditCardPayment answers under CreditCardPaymentTxn; read-only entities refuse writes; Attachables
+    are found by the entity they are attached to; region-only entities do not exist in a US company."""
+    body = api.query("select * from creditcardpayment maxresults 2").json()["QueryResponse"]
+    assert [set(body)] == [{"CreditCardPaymentTxn", "startPosition", "maxResults"}]
+    first = body["CreditCardPaymentTxn"][0]
+    read = api.get(f"creditcardpayment/{first['Id']}").json()
+    assert read["CreditCardPaymentTxn"] == first
+    found = api.rows(
+        "select Id from attachable where AttachableRef.EntityRef.Type = 'Bill' "
+        "and AttachableRef.EntityRef.value = '11'"
+    )
+    assert found == [{"Id": "2"}]
+    refused = api.post("customertype", json={"Name": "New"})
+    assert refused.status_code == 400
+    assert refused.json()["Fault"]["Error"][0]["Message"] == "Unsupported Operation"
+    assert api.rows("select * from CustomerType")
+    invoiced = api.rows("select * from ReimburseCharge where HasBeenInvoiced = true")
+    assert invoiced
+    assert all(r["HasBeenInvoiced"] for r in invoiced)
+    for text in ("select * from TaxPayment", "select * from journalcode"):
+        error = api.query(text).json()["Fault"]["Error"][0]
+        assert (error["code"], error["Detail"]) == (
+            "4001",
+            f"QueryValidationError: Entity '{text.split()[-1].replace('journalcode', 'JournalCode')}' "
+            "is not supported for companies in US",
+        )
+    assert api.query("select * from CompanyCurrency").json()["QueryResponse"] == {}

@@ -57,9 +57,13 @@ def test_field_names_normalise_to_intuit_casing() -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "SELECT * FROM Invoice WHERE Id = '1' OR Id = '2'",
-        "SELECT Id, DocNumber FROM Invoice",
         "SELECT * FROM Invoice WHERE (Id = '1')",
+        "SELECT * FROM Invoice JOIN Customer",
+        "SELECT * FROM Invoice GROUP BY CustomerRef",
+        "SELECT SUM(TotalAmt) FROM Invoice",
+        "SELECT * FROM Invoice WHERE UPPER(DocNumber) = '1'",
+        "SELECT * FROM Invoice ORDER MetaData.LastUpdatedTime",
+        "SELECT * FROM Invoice WHERE Id NOT IN ('1')",
         "SELECT * FROM Invoice MAXRESULTS 5 STARTPOSITION 2",
         "SELECT * FROM Invoice WHERE Id != '1'",
         "SELECT * Invoice",
@@ -91,7 +95,8 @@ def test_syntax_errors_are_query_parser_error_4000(text: str) -> None:
         ("SELECT * FROM Customer MAXRESULTS 0", "value 0 is too small. Min allowed value is 1"),
         ("SELECT * FROM Customer MAXRESULTS 1001", "value 1001 is too large. Max allowed value is 1000"),
         ("SELECT * FROM Widget", "Entity 'Widget' is not supported"),
-        ("SELECT * FROM invoice", "Entity 'invoice' is not supported"),
+        ("select * from widget", "Entity 'widget' is not supported"),
+        ("SELECT * FROM Invoice WHERE Id = '1' OR Id = '2'", "OR operation is not supported"),
         ("SELECT * FROM Invoice WHERE Foo = '1'", "property 'Foo' is not queryable for entity Invoice"),
         ("SELECT * FROM Invoice ORDERBY PrivateNote", "property 'PrivateNote' is not queryable"),
         ("SELECT * FROM Invoice WHERE TotalAmt LIKE '1%'", "LIKE is not supported on property 'TotalAmt'"),
@@ -105,8 +110,58 @@ def test_semantic_errors_are_query_validation_error_4001(text: str, detail: str)
     assert detail in caught.value.detail
 
 
-def test_parser_error_reports_the_column() -> None:
+def test_parser_error_is_worded_like_intuits_javacc_parser() -> None:
+    """The shape of a real answer (node-quickbooks issue 56): the token met, its column, and every word that
+    could have come instead, OR and both spellings of ORDER BY among them."""
     with pytest.raises(QBOFault) as caught:
-        parse("SELECT * FROM Invoice WHERE Id = '1' OR Id = '2'")
-    assert "OR" in caught.value.detail
-    assert "column 38" in caught.value.detail
+        parse("SELECT * FROM Vendor WHERE DisplayName = 'Cutlery 'R Us'")
+    assert caught.value.detail == (
+        'QueryParserError: Encountered " <IDENTIFIER> "R "" at line 1, column 52.\n'
+        "Was expecting one of:\n    <EOF> ...\n    <AND> ...\n    <OR> ...\n"
+        '    "order" ...\n    "orderby" ...\n    "startposition" ...\n    "maxresults" ...'
+    )
+
+
+def test_lexical_error_is_worded_like_intuit() -> None:
+    with pytest.raises(QBOFault) as caught:
+        parse("SELECT * FROM Account WHERE AccountType = %")
+    assert caught.value.detail == (
+        "QueryParserError: Invalid content. Lexical error at line 1, column 43.  "
+        'Encountered: "%" (37), after : ""'
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "select * from invoice where metadata.lastupdatedtime > '2026-01-01' "
+        "order by metadata.lastupdatedtime",
+        "SELECT * FROM INVOICE WHERE METADATA.LASTUPDATEDTIME > '2026-01-01' "
+        "ORDERBY METADATA.LASTUPDATEDTIME",
+        "Select * From Invoice Where MetaData.LastUpdatedTime > '2026-01-01' "
+        "Order By MetaData.LastUpdatedTime Asc",
+    ],
+)
+def test_entity_names_keywords_and_paths_in_any_case(text: str) -> None:
+    q = parse(text + " startPosition 3 maxResults 7")
+    assert q.spec.name == "Invoice"
+    assert q.where == [Cond("MetaData.LastUpdatedTime", ">", ("2026-01-01",))]
+    assert q.order == [("MetaData.LastUpdatedTime", False)]
+    assert (q.start, q.max_results) == (3, 7)
+
+
+def test_order_by_two_words_with_directions() -> None:
+    q = parse("SELECT * FROM Customer ORDER BY DisplayName DESC, Id ASC")
+    assert q.order == [("DisplayName", True), ("Id", False)]
+
+
+def test_star_with_extra_properties_is_everything() -> None:
+    """python-quickbooks reads items with `SELECT *, Sku FROM Item`."""
+    q = parse("SELECT *, Sku FROM Item ORDER BY Id MAXRESULTS 10")
+    assert (q.spec.name, q.select, q.order, q.max_results) == ("Item", (), [("Id", False)], 10)
+
+
+def test_projection_lists_property_paths() -> None:
+    q = parse("select Id, DisplayName, MetaData.LastUpdatedTime from customer")
+    assert (q.spec.name, q.count) == ("Customer", False)
+    assert q.select == ("Id", "DisplayName", "MetaData.LastUpdatedTime")

@@ -3,6 +3,7 @@ object (an unknown field, pretty-printed JSON, no Id) handled loudly."""
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -20,6 +21,7 @@ from tap_quickbooks_online.responses import decode
 
 from tests.emulators.qbo import QBOEmulator
 from tests.tap.harness import run_tap
+from tests.tap.test_schemas import SAMPLES
 
 _DEC = msgspec.json.Decoder(float_hook=Decimal)
 _ENC = msgspec.json.Encoder(decimal_format="number")
@@ -34,9 +36,21 @@ def lines_of(rows: list[Row], stream: str = "invoices") -> list[dict[str, Any]]:
     return [_DEC.decode(line) for line in block.splitlines()]
 
 
+def _objects(emu: QBOEmulator, mc: QBOEmulator, name: str) -> list[dict[str, Any]]:
+    """Records of an entity: the US company's, else the multicurrency company's, else Intuit's sample
+    (region-only entities)."""
+    found = emu.store.all(name)[:50] or mc.store.all(name)[:50]
+    if found:
+        return found
+    body = json.loads((SAMPLES / "entities" / f"{name}.json").read_text())
+    return [body[name]]
+
+
 def test_lines_hold_exactly_the_records_of_the_dict_path(emu: QBOEmulator) -> None:
+    with QBOEmulator(seed=7, scale=0.05, port=0, multicurrency=True) as mc:
+        objects = {entity.name: _objects(emu, mc, entity.name) for entity in ENTITIES}
     for entity in ENTITIES:
-        raws = [msgspec.Raw(_ENC.encode(r)) for r in emu.store.all(entity.name)[:50]]
+        raws = [msgspec.Raw(_ENC.encode(r)) for r in objects[entity.name]]
         rows = rows_from(entity.name, raws)
         assert rows, f"the emulator has no {entity.name}: the comparison would prove nothing"
         messages = lines_of(rows, entity.stream_name)
@@ -95,6 +109,27 @@ def test_an_object_without_id_stops_the_run_with_the_entity_named() -> None:
         rows_from("Invoice", [msgspec.Raw(b'{"DocNumber":"1"}')])
     with pytest.raises(FatalError, match="Invoice that is not a JSON object"):
         rows_from("Invoice", [msgspec.Raw(b"[1, 2]")])
+    with pytest.raises(
+        FatalError, match=r"malformed ExchangeRate \(no SourceCurrencyCode, TargetCurrencyCode"
+    ):
+        rows_from("ExchangeRate", [msgspec.Raw(b'{"SourceCurrencyCode":"EUR","Rate":1.1}')])
+    (rate,) = rows_from(
+        "ExchangeRate",
+        [msgspec.Raw(b'{"SourceCurrencyCode":"EUR","TargetCurrencyCode":"USD","AsOfDate":"2026-01-02"}')],
+    )
+    assert rate.id == "EUR|USD|2026-01-02"
+    wrapped = (
+        b'{"Bill":{"Id":"4","MetaData":{"CreateTime":"2026-01-01T00:00:00-08:00","LastUpdatedTime":"'
+        + STAMP.encode()
+        + b'"}}}'
+    )
+    (template,) = rows_from("RecurringTransaction", [msgspec.Raw(wrapped)])
+    assert (template.id, template.updated) == ("4", STAMP)
+    (line,) = lines_of([template], "recurring_transactions")
+    assert line["record"]["Id"] == "4"
+    assert line["record"]["Bill"]["Id"] == "4"
+    with pytest.raises(FatalError, match="RecurringTransaction wrapping a Widget"):
+        rows_from("RecurringTransaction", [msgspec.Raw(b'{"Widget":{"Id":"1"}}')])
 
 
 def test_a_new_field_in_the_api_lands_nowhere_but_the_log(emu: QBOEmulator, config: dict[str, Any]) -> None:

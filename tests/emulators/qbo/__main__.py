@@ -25,6 +25,18 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--error-5xx-rate", type=float, default=0.0)
     parser.add_argument("--reset-rate", type=float, default=0.0)
     parser.add_argument(
+        "--multicurrency",
+        action="store_true",
+        help="a multicurrency company: home USD, customers and vendors in EUR, GBP and CAD",
+    )
+    parser.add_argument(
+        "--realm",
+        action="append",
+        default=[],
+        metavar="REALM_ID:SEED:SCALE[:multicurrency]",
+        help="serve one more company (repeatable), e.g. 9341453050298742:11:0.5",
+    )
+    parser.add_argument(
         "--no-throttle", action="store_true", help="disable the 500/min, 10 concurrent limits"
     )
     return parser
@@ -33,8 +45,16 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     emu = QBOEmulator(
-        seed=args.seed, scale=args.scale, port=args.port, realm_id=args.realm_id, host=args.host
+        seed=args.seed,
+        scale=args.scale,
+        port=args.port,
+        realm_id=args.realm_id,
+        host=args.host,
+        multicurrency=args.multicurrency,
     )
+    for spec in args.realm:
+        realm_id, seed, scale, *flags = spec.split(":")
+        emu.add_realm(realm_id, int(seed), float(scale), multicurrency="multicurrency" in flags)
     emu.faults.latency_ms, emu.faults.error_5xx_rate = args.latency_ms, args.error_5xx_rate
     emu.faults.reset_rate, emu.faults.throttle = args.reset_rate, not args.no_throttle
     with emu:
@@ -49,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
                 "refresh_token": emu.issue_refresh_token(),
                 "admin_url": emu.admin_url,
                 "discovery_url": emu.discovery_url,
+                "realms": {r: realm.issue_refresh_token() for r, realm in emu.realms.items()},
             }
         )
     return 0

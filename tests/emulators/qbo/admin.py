@@ -15,6 +15,7 @@ from .timefmt import response_time
 
 if TYPE_CHECKING:
     from .emulator import QBOEmulator
+    from .mutations import Mutator
 
 MUTATIONS = ("create", "update", "delete", "void", "deactivate", "merge")
 FAULT_FIELDS = ("latency_ms", "error_5xx_rate", "error_status", "reset_rate", "throttle")
@@ -44,12 +45,13 @@ class Admin:
         if route == "clock/advance" and method == "POST":
             emu.clock.advance(float(body["seconds"]))
             return {"now": response_time(emu.clock.now())}
+        realm = emu.realm(body.get("realm") or params.get("realm"))
         if route == "refresh_token" and method == "POST":
-            return {"refresh_token": emu.issue_refresh_token()}
+            return {"refresh_token": realm.issue_refresh_token(), "realmId": realm.realm_id}
         if route == "auth_code" and method == "POST":
-            return {"code": emu.oauth.issue_auth_code(str(body["redirect_uri"])), "realmId": emu.realm_id}
+            return {"code": realm.oauth.issue_auth_code(str(body["redirect_uri"])), "realmId": realm.realm_id}
         if route.startswith("mutate/") and method == "POST":
-            return {"record": self._mutate(route.split("/", 1)[1], body)}
+            return {"record": self._mutate(route.split("/", 1)[1], body, realm.mutate)}
         if route == "webhooks" and method == "POST":
             emu.configure_webhooks(**body)
             return {"configured": True}
@@ -61,14 +63,13 @@ class Admin:
         if route == "faults" and method == "POST":
             return self._faults(body)
         if route == "store" and method == "GET":
-            return {params["entity"]: emu.store.all(params["entity"])}
+            return {params["entity"]: realm.store.all(params["entity"])}
         raise KeyError(f"no admin route {method} /_emulator/{route}")
 
-    def _mutate(self, operation: str, body: dict[str, Any]) -> dict[str, Any] | None:
+    def _mutate(self, operation: str, body: dict[str, Any], m: Mutator) -> dict[str, Any] | None:
         if operation not in MUTATIONS:
             raise KeyError(f"unknown mutation {operation!r}; use one of {', '.join(MUTATIONS)}")
         entity = str(body["entity"])
-        m = self.emu.mutate
         if operation == "create":
             return m.create(entity, body["fields"])
         if operation == "update":

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from . import gen_fx as fx
 from . import gen_lists as gl
+from . import gen_more as gm
 from . import gen_purchases as gp
 from . import gen_sales as gs
 from .gen_base import Ctx, TxnKind
@@ -40,7 +42,10 @@ VOLUMES = {
     "Deposit": 120,
     "Transfer": 24,
     "JournalEntry": 24,
+    "CreditCardPayment": 12,
+    "ReimburseCharge": 40,
 }
+COUNTRY = "US"  # CompanyInfo.Country: decides which region-only entities exist (entities.py `regions`)
 
 
 @dataclass
@@ -85,20 +90,25 @@ class Table:
             return self._index
 
 
-def _eager(entity: str, rows: list[dict[str, Any]]) -> Table:
-    stamps = [parse_ts(r["MetaData"]["LastUpdatedTime"]).timestamp() for r in rows]
+def _eager(
+    entity: str, rows: list[dict[str, Any]], inner: Callable[[dict[str, Any]], dict[str, Any]] = lambda r: r
+) -> Table:
+    stamps = [parse_ts(inner(r)["MetaData"]["LastUpdatedTime"]).timestamp() for r in rows]
     return Table(entity, len(rows), rows.__getitem__, stamps.__getitem__)
 
 
-def _lazy(kind: TxnKind) -> Table:
-    return Table(kind.entity, kind.count, kind.build, lambda i: kind.stamp(i)[1], fresh=True)
+def _lazy(kind: TxnKind, multicurrency: bool = False) -> Table:
+    build = fx.converter(kind.entity, kind.build) if multicurrency else kind.build
+    return Table(kind.entity, kind.count, build, lambda i: kind.stamp(i)[1], fresh=True)
 
 
 class Company:
-    def __init__(self, seed: int, scale: float, history_end: date) -> None:
+    def __init__(self, seed: int, scale: float, history_end: date, multicurrency: bool = False) -> None:
         if scale <= 0:
             raise ValueError("scale must be positive")
-        self.seed, self.scale = seed, scale
+        self.seed, self.scale, self.multicurrency = seed, scale, multicurrency
+        self.country = COUNTRY
+        self.home_currency = fx.HOME
         self.day0 = history_end - timedelta(days=HISTORY_DAYS)
         grow = max(1.0, scale) ** 0.5
         lists = self._lists(seed, round(180 * grow), round(60 * grow))
@@ -111,10 +121,17 @@ class Company:
             _names(lists["Employee"]),
         )
         self.tables: dict[str, Table] = {name: _eager(name, rows) for name, rows in lists.items()}
+        templates = gm.recurring_transactions(self.day0, HISTORY_DAYS, ctx.vendors, ctx.customers)
+        self.tables["RecurringTransaction"] = _eager("RecurringTransaction", templates, gm.unwrapped)
         kinds = self._kinds(ctx, scale)
         self.transaction_entities = tuple(k.entity for k in kinds)
         for kind in kinds:
-            self.tables[kind.entity] = _lazy(kind)
+            self.tables[kind.entity] = _lazy(kind, multicurrency)
+        if multicurrency:
+            rates = fx.ExchangeRates(self.day0, HISTORY_DAYS)
+            self.tables["ExchangeRate"] = Table(
+                "ExchangeRate", rates.count, rates.build, rates.lut, fresh=True
+            )
 
     def _lists(self, seed: int, customers: int, vendors: int) -> dict[str, list[dict[str, Any]]]:
         d0 = self.day0
@@ -128,11 +145,17 @@ class Company:
             "Customer": gl.customers(seed, d0, customers),
             "Vendor": gl.vendors(seed, d0, vendors),
             "PaymentMethod": gl.payment_methods(seed, d0),
+            "CustomerType": gm.customer_types(seed, d0),
             **gl.tax_lists(seed, d0),
         }
         out["Budget"] = [_budget(self.day0)]
         out["CompanyInfo"] = [_company_info(self.day0)]
-        out["Preferences"] = [_preferences(self.day0)]
+        out["Preferences"] = [_preferences(self.day0, self.multicurrency)]
+        if self.multicurrency:
+            out["Account"] = [*out["Account"], *fx.extra_accounts(d0)]
+            out["Customer"] = fx.parties("Customer", out["Customer"])
+            out["Vendor"] = fx.parties("Vendor", out["Vendor"])
+            out["CompanyCurrency"] = fx.company_currencies(d0)
         return out
 
     @staticmethod
@@ -157,6 +180,9 @@ class Company:
             gp.Deposits(ctx, n("Deposit")),
             gp.Transfers(ctx, n("Transfer")),
             JournalEntries(ctx, n("JournalEntry")),
+            gm.CreditCardPayments(ctx, n("CreditCardPayment")),
+            gm.ReimburseCharges(ctx, n("ReimburseCharge")),
+            gm.Attachables(ctx, bills),
         ]
 
     def warm(self) -> None:
@@ -168,8 +194,8 @@ class Company:
 
 
 @functools.lru_cache(maxsize=8)
-def company(seed: int, scale: float, history_end: date) -> Company:
-    return Company(seed, scale, history_end)
+def company(seed: int, scale: float, history_end: date, multicurrency: bool = False) -> Company:
+    return Company(seed, scale, history_end, multicurrency)
 
 
 def _names(rows: list[dict[str, Any]]) -> tuple[str, ...]:
@@ -210,7 +236,7 @@ def _company_info(day0: date) -> dict[str, Any]:
     return envelope(1, stamp, stamp, body)
 
 
-def _preferences(day0: date) -> dict[str, Any]:
+def _preferences(day0: date, multicurrency: bool = False) -> dict[str, Any]:
     body = {
         "AccountingInfoPrefs": {
             "TrackDepartments": True,
@@ -224,7 +250,7 @@ def _preferences(day0: date) -> dict[str, Any]:
             "DefaultTerms": ref(3),
             "CustomTxnNumbers": True,
         },
-        "CurrencyPrefs": {"MultiCurrencyEnabled": False, "HomeCurrency": {"value": USD["value"]}},
+        "CurrencyPrefs": {"MultiCurrencyEnabled": multicurrency, "HomeCurrency": {"value": USD["value"]}},
         "TimeTrackingPrefs": {"UseServices": True, "BillCustomers": True, "WorkWeekStartDate": "Monday"},
         "TaxPrefs": {"UsingSalesTax": True, "PartnerTaxEnabled": False},
     }

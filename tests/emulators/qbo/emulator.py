@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +24,27 @@ from .webhooks import Delivery, WebhookConfig, WebhookSender
 DEFAULT_REALM = "9341453050298741"
 
 
+@dataclass
+class Realm:
+    """One company the emulator serves: its data, its API and its OAuth grants (the app's client is shared:
+    one Intuit app authorised by several companies gets a refresh token per company)."""
+
+    realm_id: str
+    seed: int
+    scale: float
+    multicurrency: bool
+    store: Store
+    mutate: Mutator
+    api: Api
+    oauth: OAuthServer
+
+    def issue_refresh_token(self) -> str:
+        return self.oauth.issue_refresh_token()
+
+    def issue_access_token(self) -> str:
+        return self.oauth.issue_access_token()
+
+
 class QBOEmulator:
     """An offline QuickBooks Online v3 API on an ephemeral port. Use as a context manager."""
 
@@ -36,12 +58,14 @@ class QBOEmulator:
         start: datetime | None = None,
         client_id: str | None = None,
         client_secret: str | None = None,
+        multicurrency: bool = False,
     ) -> None:
         self.seed, self.scale, self.host, self.realm_id = seed, scale, host, realm_id
         self.clock = Clock(start)
         # The history ends at the start of the clock's day, so it is stable within a day and "recent".
         history_end = self.clock.now().date()
-        self.store = Store(company(seed, scale, history_end))
+        self.multicurrency = multicurrency  # home USD; customers and vendors in EUR, GBP, CAD (gen_fx.py)
+        self.store = Store(company(seed, scale, history_end, multicurrency))
         self.client_id = client_id or f"AB{seed:04d}emulatorClientIdQ0bo0nline0000000000"
         self.client_secret = client_secret or f"emulator-secret-{seed:04d}-do-not-use-in-production"
         self.oauth = OAuthServer(self.clock, self.client_id, self.client_secret, realm_id)
@@ -50,6 +74,12 @@ class QBOEmulator:
         self.webhooks = WebhookSender(self.clock, realm_id, seed)
         self.mutate = Mutator(self.store, self.clock, self._on_change)
         self.api = Api(self.store, self.clock, self.mutate, realm_id)
+        self._history_end = history_end
+        self.realms: dict[str, Realm] = {
+            realm_id: Realm(
+                realm_id, seed, scale, multicurrency, self.store, self.mutate, self.api, self.oauth
+            )
+        }
         self.admin = Admin(self)
         self.router = Router(self)
         self._counters: Counter[str] = Counter()
@@ -57,6 +87,31 @@ class QBOEmulator:
         self._http = EmulatorHTTPServer((host, port), self)
         self.port = self._http.server_address[1]
         self._thread: threading.Thread | None = None
+
+    def add_realm(
+        self, realm_id: str, seed: int | None = None, scale: float | None = None, multicurrency: bool = False
+    ) -> Realm:
+        """Serve one more company from this emulator (same clock, limits, faults and OAuth client).
+        Webhooks are sent for the first realm's changes only."""
+        if realm_id in self.realms:
+            raise ValueError(f"realm {realm_id} is already served")
+        seed = self.seed + len(self.realms) if seed is None else seed
+        scale = self.scale if scale is None else scale
+        store = Store(company(seed, scale, self._history_end, multicurrency))
+        mutate = Mutator(store, self.clock)
+        api = Api(store, self.clock, mutate, realm_id)
+        oauth = OAuthServer(self.clock, self.client_id, self.client_secret, realm_id)
+        realm = Realm(realm_id, seed, scale, multicurrency, store, mutate, api, oauth)
+        self.realms[realm_id] = realm
+        return realm
+
+    def realm(self, realm_id: str | None) -> Realm:
+        """A served realm by id (the first one for None)."""
+        if realm_id is None:
+            return self.realms[self.realm_id]
+        if realm_id not in self.realms:
+            raise KeyError(f"realm {realm_id} is not served here; add it with add_realm()")
+        return self.realms[realm_id]
 
     # Lifecycle -----------------------------------------------------------------------------------------
     def start(self) -> QBOEmulator:

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from .company import Company
+from .gen_fx import HOME, home_postings
 from .gen_lists import ACCT
 from .store import Store
 
@@ -104,13 +105,34 @@ RULES: dict[str, Callable[[dict[str, Any], dict[str, str]], list[Posting]]] = {
     "Deposit": _deposit,
     "Transfer": _transfer,
     "JournalEntry": _journal,
+    "CreditCardPayment": lambda r, items: [
+        (_acct(r.get("CreditCardAccountRef")), _d(r.get("Amount", 0))),
+        (_acct(r.get("BankAccountRef")), -_d(r.get("Amount", 0))),
+    ],
 }
 POSTING_ENTITIES = tuple(RULES)
 
 
-def postings(entity: str, record: dict[str, Any], items: dict[str, str]) -> list[Posting]:
+RateOf = Callable[[str, str], Decimal | None]  # (entity, id) -> that document's ExchangeRate
+
+
+def _no_rate(entity: str, record_id: str) -> Decimal | None:
+    return None
+
+
+def postings(
+    entity: str, record: dict[str, Any], items: dict[str, str], rate_of: RateOf = _no_rate
+) -> list[Posting]:
+    """In the home currency: a foreign-currency transaction is converted (gen_fx.home_postings)."""
     rule = RULES.get(entity)
-    return rule(record, items) if rule else []
+    found = rule(record, items) if rule else []
+    if (
+        found
+        and record.get("ExchangeRate") is not None
+        and record.get("CurrencyRef", {}).get("value") != HOME
+    ):
+        return home_postings(entity, record, found, rate_of)
+    return found
 
 
 def item_accounts(rows: Iterable[dict[str, Any]]) -> dict[str, str]:
@@ -120,10 +142,22 @@ def item_accounts(rows: Iterable[dict[str, Any]]) -> dict[str, str]:
 Daily = dict[tuple[str, str], Decimal]  # (account id, TxnDate) -> net debit
 
 
-def _add(agg: Daily, entity: str, record: dict[str, Any], items: dict[str, str], sign: int) -> None:
+def _add(
+    agg: Daily,
+    entity: str,
+    record: dict[str, Any],
+    items: dict[str, str],
+    sign: int,
+    rate_of: RateOf = _no_rate,
+) -> None:
     day = str(record.get("TxnDate", ""))
-    for account, amount in postings(entity, record, items):
+    for account, amount in postings(entity, record, items, rate_of):
         agg[(account, day)] += sign * amount
+
+
+def _rate(record: dict[str, Any] | None) -> Decimal | None:
+    value = record.get("ExchangeRate") if record else None
+    return None if value is None else _d(value)
 
 
 @functools.lru_cache(maxsize=8)
@@ -131,10 +165,15 @@ def base_ledger(company: Company) -> Daily:
     """The generated company's postings, computed once per company (a full pass over the generator)."""
     items = item_accounts(company.tables["Item"].build(i) for i in range(company.tables["Item"].count))
     agg: Daily = defaultdict(Decimal)
+
+    def rate_of(entity: str, record_id: str) -> Decimal | None:
+        table = company.tables[entity]
+        return _rate(table.build(int(record_id) - 1)) if 0 < int(record_id) <= table.count else None
+
     for entity in POSTING_ENTITIES:
         table = company.tables[entity]
         for i in range(table.count):
-            _add(agg, entity, table.build(i), items, 1)
+            _add(agg, entity, table.build(i), items, 1, rate_of)
     return dict(agg)
 
 
@@ -144,11 +183,19 @@ def ledger(store: Store) -> Daily:
     agg: Daily = defaultdict(Decimal, base_ledger(company))
     base_items = item_accounts(company.tables["Item"].build(i) for i in range(company.tables["Item"].count))
     items = item_accounts(store.all("Item"))
+
+    def base_rate(entity: str, record_id: str) -> Decimal | None:
+        table = company.tables[entity]
+        return _rate(table.build(int(record_id) - 1)) if 0 < int(record_id) <= table.count else None
+
+    def rate_of(entity: str, record_id: str) -> Decimal | None:
+        return _rate(store.get(entity, record_id))
+
     for entity in POSTING_ENTITIES:
         table = company.tables[entity]
         for record_id, entry in store.overlay_items(entity).items():
             if int(record_id) <= table.count:
-                _add(agg, entity, table.build(int(record_id) - 1), base_items, -1)
+                _add(agg, entity, table.build(int(record_id) - 1), base_items, -1, base_rate)
             if entry.record is not None:
-                _add(agg, entity, entry.record, items, 1)
+                _add(agg, entity, entry.record, items, 1, rate_of)
     return agg

@@ -6,6 +6,7 @@ after the requested page, so paging a million-row table does not materialise it.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 from collections.abc import Iterator
@@ -13,6 +14,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .faults import query_invalid
+from .gen_more import unwrapped
+from .jsonutil import Raw, loads
 from .query import Cond, Query
 from .store import Store, View
 from .timefmt import parse_ts
@@ -23,10 +26,18 @@ Row = tuple[float, int, dict[str, Any]]
 
 
 def lookup(record: dict[str, Any], path: str) -> Any:
-    value: Any = record
+    """The value at a dotted path; through a list (Attachable.AttachableRef) it follows the first item, and
+    into the transaction a RecurringTransaction element wraps."""
+    value: Any = unwrapped(record)
     for part in path.split("."):
-        if not isinstance(value, dict) or part not in value:
+        if isinstance(value, list) and value:
+            value = value[0]
+        if not isinstance(value, dict):
             return None
+        if part not in value:  # `AttachableRef.EntityRef.Type` names the JSON key `type`
+            part = next((k for k in value if k.lower() == part.lower()), part)
+            if part not in value:
+                return None
         value = value[part]
     return value
 
@@ -52,7 +63,8 @@ def coerce(value: Any, ftype: str, name: str) -> Any:
             return str(value["value"] if isinstance(value, dict) else value)
         if ftype == "date":
             return str(value)[:10]
-        return str(value)
+        # Strings compare without case: Intuit's Attachable example matches 'purchase' to type Purchase.
+        return str(value).casefold()
     except (ValueError, TypeError, KeyError, InvalidOperation) as exc:
         raise query_invalid(f"invalid value '{value}' for property '{name}'") from exc
 
@@ -127,9 +139,7 @@ class Matcher:
 def with_implicit_active(q: Query) -> Query:
     """Name lists hide inactive rows unless the query itself filters on Active."""
     if q.spec.hides_inactive and not any(c.field == "Active" for c in q.where):
-        return Query(
-            q.spec, q.count, [*q.where, Cond("Active", "=", (True,))], q.order, q.start, q.max_results
-        )
+        return dataclasses.replace(q, where=[*q.where, Cond("Active", "=", (True,))])
     return q
 
 
@@ -147,7 +157,30 @@ def execute(store: Store, q: Query) -> dict[str, Any]:
     page = [rec for _, _, rec in itertools.islice(rows, first, first + q.max_results)]
     if not page:
         return {}
-    return {q.spec.name: page, "startPosition": q.start, "maxResults": len(page)}
+    if q.select:
+        page = [project(rec, q.select) for rec in page]
+    return {q.spec.key: page, "startPosition": q.start, "maxResults": len(page)}
+
+
+def project(record: dict[str, Any] | Raw, paths: tuple[str, ...]) -> dict[str, Any]:
+    """A projection keeps only the named properties that have values (matched case-insensitively, written
+    in the record's own casing), like every QBO response leaves out properties without a value."""
+    full: dict[str, Any] = loads(record.data) if isinstance(record, Raw) else record
+    out: dict[str, Any] = {}
+    for path in paths:
+        source, target = full, out
+        parts = path.split(".")
+        for depth, part in enumerate(parts):
+            key = next((k for k in source if k.lower() == part.lower()), None)
+            if key is None:
+                break
+            if depth == len(parts) - 1:
+                target[key] = source[key]
+            elif isinstance(source[key], dict):
+                source, target = source[key], target.setdefault(key, {})
+            else:
+                break
+    return out
 
 
 def _candidates(

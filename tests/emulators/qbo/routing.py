@@ -7,7 +7,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from . import faults as fx
-from .api import JSON_ONLY, unsupported
+from .api import JSON_ONLY, Api, unsupported
 from .faults import QBOFault
 from .server import API, Request, Response, form, json_response, query_text
 
@@ -29,8 +29,7 @@ class Router:
         if req.kind not in API_KINDS and req.latency:
             time.sleep(req.latency)
         if req.kind == "token" and req.method == "POST":
-            hard = req.headers.get("x-include-refresh-token-hard-expires-in", "").lower() == "true"
-            return json_response(*emu.oauth.token(form(req.body), req.headers.get("authorization"), hard))
+            return json_response(*self._token(req))
         if req.kind == "revoke" and req.method == "POST":
             return self._revoke(req)
         if req.kind == "discovery" and req.method == "GET":
@@ -42,21 +41,37 @@ class Router:
             return NOT_FOUND
         return self._api(req, match["realm"], match["rest"])
 
+    def _token(self, req: Request) -> tuple[int, dict[str, Any]]:
+        """The grant of whichever realm issued the refresh token (or code); else the first realm's answer."""
+        hard = req.headers.get("x-include-refresh-token-hard-expires-in", "").lower() == "true"
+        fields, auth = form(req.body), req.headers.get("authorization")
+        first: tuple[int, dict[str, Any]] | None = None
+        for realm in self.emu.realms.values():
+            reply = realm.oauth.token(fields, auth, hard)
+            if reply[0] == 200:
+                return reply
+            first = first or reply
+        assert first is not None
+        return first
+
     def _revoke(self, req: Request) -> Response:
         try:
             token = str(json.loads(req.body or b"{}").get("token", ""))
         except (ValueError, AttributeError):
             return json_response(400, {"error": "invalid_request"})
-        return json_response(*self.emu.oauth.revoke(token, req.headers.get("authorization")))
+        replies = [r.oauth.revoke(token, req.headers.get("authorization")) for r in self.emu.realms.values()]
+        return json_response(*replies[0])
 
     def _api(self, req: Request, realm: str, rest: str) -> Response:
         emu = self.emu
         now = emu.clock.now()
-        problem = emu.oauth.check_access(req.headers.get("authorization"))
-        if problem is not None:
+        header = req.headers.get("authorization")
+        owner = next((r for r in emu.realms.values() if r.oauth.check_access(header) is None), None)
+        if owner is None:
+            problem = emu.realms.get(realm, emu.realm(None)).oauth.check_access(header) or "Token invalid"
             emu.count("auth_failed")
             return Response(401, fx.auth_failed_body(problem, now))
-        if realm != emu.realm_id:
+        if realm != owner.realm_id:  # a token of another company (or an unknown realm)
             message = "message=ApplicationAuthorizationFailed; errorCode=003100; statusCode=403"
             return Response(403, QBOFault(403, "AuthorizationFault", "3100", message).json_body(now))
         if not emu.limiter.enter(req.kind, enforce=emu.faults.throttle):
@@ -66,7 +81,7 @@ class Router:
         try:
             if req.latency and req.kind != "batch":
                 time.sleep(req.latency)
-            status, body = self._route(req, rest)
+            status, body = self._route(req, rest, owner.api)
             if req.kind == "batch":
                 weight = batch_weight(body)
             return json_response(status, body)
@@ -77,11 +92,11 @@ class Router:
                 time.sleep(req.latency * weight)
             emu.limiter.leave()
 
-    def _route(self, req: Request, rest: str) -> tuple[int, dict[str, Any]]:
+    def _route(self, req: Request, rest: str, api: Api) -> tuple[int, dict[str, Any]]:
         accept = req.headers.get("accept", "")
         if "json" not in accept and "*/*" not in accept:
             raise fx.validation("4000", "Unsupported Media Type", JSON_ONLY, "Accept")
-        api, method, parts = self.emu.api, req.method, rest.split("/")
+        method, parts = req.method, rest.split("/")
         head = parts[0]
         if head == "query" and method in ("GET", "POST"):
             return api.query(query_text(method, req.params, req.body, req.headers.get("content-type", "")))
@@ -93,6 +108,8 @@ class Router:
             return api.report(parts[1], req.params)
         if method == "GET" and len(parts) == 2:
             return api.read(head, parts[1], req.path)
+        if method == "GET" and parts == ["exchangerate"]:
+            return api.exchange_rate(req.params)
         if method == "GET" and parts == ["preferences"]:
             return api.read(head, "1", req.path)
         if method == "POST" and len(parts) == 1:

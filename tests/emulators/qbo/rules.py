@@ -98,7 +98,7 @@ def apply_defaults(spec: EntitySpec, record: dict[str, Any], today: str) -> dict
     if spec.name == "Account":
         record.setdefault("Classification", CLASSIFICATION.get(record["AccountType"], "Expense"))
         record.setdefault("SubAccount", False)
-    if spec.kind == "txn":
+    if spec.kind == "txn" and spec.dated:
         record.setdefault("TxnDate", today)
         record.setdefault("CurrencyRef", {"value": "USD", "name": "United States Dollar"})
         if "Line" in record and spec.name != "Transfer":

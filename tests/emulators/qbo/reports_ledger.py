@@ -11,6 +11,7 @@ A/R (A/P).
 from __future__ import annotations
 
 import functools
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -235,3 +236,20 @@ def _settling(store: Store, keys: list[TxnKey]) -> set[TxnKey]:
         for record in filter(None, versions):
             out.update((payer[entity], str(k["TxnId"])) for k in record.get("LinkedTxn", []))
     return out
+
+
+_SORTED: weakref.WeakKeyDictionary[Store, dict[str, tuple[int, list[Posting], list[str]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def dated(store: Store, basis: str) -> tuple[list[Posting], list[str]]:
+    """`current` in date order with its dates (for bisecting), computed once per store version: a
+    month's report then costs its own postings, not a pass over the whole company."""
+    version = store.version
+    cached = _SORTED.setdefault(store, {}).get(basis)
+    if cached is None or cached[0] != version:
+        ordered = sorted(current(store, basis), key=lambda p: p.date)
+        cached = (version, ordered, [p.date for p in ordered])
+        _SORTED[store][basis] = cached
+    return cached[1], cached[2]

@@ -3,13 +3,14 @@ summary reports' rows of REPORTS: their columns and the parameters they take."""
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
-from .reports_ledger import Posting, current
+from .reports_ledger import Posting, dated
 from .reports_params import (
     DIMENSIONS,
     Column,
@@ -40,13 +41,14 @@ class Ctx:
     @cached_property
     def postings(self) -> list[Posting]:
         """Every posting on the asked basis that passes the request's filters, in date order."""
-        return sorted(
-            (p for p in current(self.store, self.req.basis) if self.req.keep(p)), key=lambda p: p.date
-        )
+        return self.between(None, self.req.end)
 
     def between(self, start: date | None, end: date) -> list[Posting]:
-        lo, hi = start.isoformat() if start else "", end.isoformat()
-        return [p for p in self.postings if lo <= p.date <= hi]
+        ordered, dates = dated(self.store, self.req.basis)
+        lo = bisect.bisect_left(dates, start.isoformat()) if start else 0
+        hi = bisect.bisect_right(dates, end.isoformat())
+        picked = ordered[lo:hi]
+        return [p for p in picked if self.req.keep(p)] if self.req.filters else picked
 
     def names(self, entity: str) -> dict[str, str]:
         key = "Name" if entity in ("Class", "Department") else "DisplayName"

@@ -57,8 +57,8 @@ def run(months: int, scale: float, latency_ms: int) -> str:
         print(f"  {stream:18s} {count:>9,d} rows")
     bound = limit_bound(calls["report"], latency_ms / 1000)
     print(
-        f"report calls: {calls['report']} (expected {expected_calls(months)}), token calls: {calls['token']}, "
-        f"throttled: {calls.get('throttled', 0)}"
+        f"report calls: {calls['report']} (expected {expected_calls(months)}), "
+        f"token calls: {calls['token']}, throttled: {calls.get('throttled', 0)}"
     )
     print(f"wall time: {wall:.1f} s (Intuit's limits allow {bound:.1f} s at this latency)")
     line = (

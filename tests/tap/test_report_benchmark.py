@@ -13,7 +13,8 @@ BENCHMARK = Path(__file__).resolve().parents[2] / "benchmarks" / "report_backfil
 
 def _load() -> ModuleType:
     spec = importlib.util.spec_from_file_location("report_backfill", BENCHMARK)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

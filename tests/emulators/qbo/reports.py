@@ -17,6 +17,7 @@ from .clock import Clock
 from .faults import invalid_param
 from .reports_aging import AGING_REPORTS
 from .reports_detail import DETAIL_REPORTS
+from .reports_lists import LIST_REPORTS
 from .reports_params import DIMENSIONS, PERIODS, Request, parse_date, parse_filters, resolve_dates
 from .reports_views import SUMMARY_REPORTS, Ctx
 from .store import Store
@@ -40,6 +41,7 @@ class ReportSpec:
 REPORTS: dict[str, ReportSpec] = {
     **{name: ReportSpec(**kw) for name, kw in SUMMARY_REPORTS.items()},
     **{name: ReportSpec(**kw) for name, kw in DETAIL_REPORTS.items()},
+    **{name: ReportSpec(**kw) for name, kw in LIST_REPORTS.items()},
     **{name: ReportSpec(**kw) for name, kw in AGING_REPORTS.items()},
 }
 

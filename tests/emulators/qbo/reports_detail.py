@@ -1,4 +1,4 @@
-"""The detail reports: GeneralLedger, ProfitAndLossDetail, JournalReport, TransactionList, AccountList.
+"""The detail reports GeneralLedger and ProfitAndLossDetail, and the detail cells every detail report uses.
 
 Detail columns are chosen with `columns` (Intuit's column keys; each report's starred defaults when
 absent) and carry their key in ColType, as Intuit's detail samples do. Sections carry no `group`.
@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from decimal import Decimal
-from itertools import groupby
 from typing import Any
 
 from .faults import invalid_param
@@ -136,7 +135,7 @@ def detail_columns(keys: list[str]) -> list[dict[str, Any]]:
     return [{"ColTitle": CELLS[k][0], "ColType": k} for k in keys]
 
 
-def _splits(postings: list[Posting]) -> dict[tuple[str, str, int], str]:
+def split_accounts(postings: list[Posting]) -> dict[tuple[str, str, int], str]:
     """The Split account of each posting: the transaction's one other account, or -Split-."""
     out: dict[tuple[str, str, int], str] = {}
     by_txn: dict[tuple[str, str], list[Posting]] = defaultdict(list)
@@ -219,7 +218,7 @@ def _account_filter(ctx: Ctx) -> Callable[[str], bool]:
 def _general_ledger(ctx: Ctx) -> Built:
     keys = chosen(ctx, GL_DEFAULT)
     period = ctx.between(ctx.req.start, ctx.req.end)
-    splits = _splits(period)
+    splits = split_accounts(period)
     before: dict[str, Decimal] = defaultdict(Decimal)
     for p in ctx.postings:
         if p.date < ctx.req.start.isoformat():
@@ -239,7 +238,7 @@ def _general_ledger(ctx: Ctx) -> Built:
 def _pnl_detail(ctx: Ctx) -> Built:
     keys = chosen(ctx, PLD_DEFAULT)
     period = ctx.between(ctx.req.start, ctx.req.end)
-    splits = _splits(period)
+    splits = split_accounts(period)
     by_account: dict[str, list[Posting]] = defaultdict(list)
     for p in period:
         by_account[p.account].append(p)
@@ -281,101 +280,8 @@ def _pnl_detail(ctx: Ctx) -> Built:
     return rows, detail_columns(keys)
 
 
-def _journal(ctx: Ctx) -> Built:
-    """Each transaction: its first line, continuation lines dated 0-00-00, a debit/credit summary, a blank
-    separator row; then the TOTAL."""
-    keys = chosen(ctx, JOURNAL_DEFAULT)
-    period = sorted(
-        ctx.between(ctx.req.start, ctx.req.end), key=lambda p: (p.date, p.txn_type, int(p.txn_id or 0), p.seq)
-    )
-    rows: list[dict[str, Any]] = []
-    all_debit = all_credit = ZERO
-    for _, group in groupby(period, key=lambda p: (p.txn_type, p.txn_id)):
-        lines = list(group)
-        for n, p in enumerate(lines):
-            cells = [_journal_cell(k, Line(p, ctx, ""), n) for k in keys]
-            rows.append({"ColData": cells, "type": "Data"})
-        debit = sum((p.amount for p in lines if p.amount > 0), ZERO)
-        credit = -sum((p.amount for p in lines if p.amount < 0), ZERO)
-        all_debit, all_credit = all_debit + debit, all_credit + credit
-        rows.append({"Summary": {"ColData": _journal_totals(keys, "", debit, credit)}, "type": "Section"})
-        rows.append({"ColData": [{"value": ""} for _ in keys], "type": "Data"})
-    rows.append(
-        {"Summary": {"ColData": _journal_totals(keys, "TOTAL", all_debit, all_credit)}, "type": "Section"}
-    )
-    return rows, detail_columns(keys)
-
-
-def _journal_cell(key: str, line: Line, n: int) -> dict[str, str]:
-    if key == "tx_date" and n:
-        return {"value": "0-00-00"}
-    if key in ("debt_amt", "credit_amt"):
-        amount = line.p.amount if key == "debt_amt" else -line.p.amount
-        return {"value": fmt_journal(max(amount, ZERO))}
-    return CELLS[key][1](line)
-
-
-def _journal_totals(keys: list[str], label: str, debit: Decimal, credit: Decimal) -> list[dict[str, str]]:
-    values = {"debt_amt": fmt_journal(debit), "credit_amt": fmt_journal(credit)}
-    return [{"value": label if i == 0 else values.get(k, "")} for i, k in enumerate(keys)]
-
-
-def _transaction_list(ctx: Ctx) -> Built:
-    """One row per transaction: its first posting's account, the other side (or -Split-), its size."""
-    keys = chosen(ctx, TL_DEFAULT)
-    period = ctx.between(ctx.req.start, ctx.req.end)
-    splits = _splits(period)
-    rows = []
-    for _, group in groupby(
-        sorted(period, key=lambda p: (p.date, p.txn_type, int(p.txn_id or 0), p.seq)),
-        key=lambda p: (p.txn_type, p.txn_id),
-    ):
-        lines = list(group)
-        size = sum((p.amount for p in lines if p.amount > 0), ZERO)
-        head = lines[0]
-        line = Line(
-            Posting(**{**{f: getattr(head, f) for f in head.__slots__}, "amount": size}),
-            ctx,
-            splits.get((head.txn_type, head.txn_id, head.seq), ""),
-        )
-        rows.append({"ColData": [CELLS[k][1](line) for k in keys], "type": "Data"})
-    return rows, detail_columns(keys)
-
-
-ACCOUNT_CELLS: dict[str, tuple[str, Callable[[dict[str, Any], Decimal], dict[str, str]]]] = {
-    "account_name": ("Account", lambda a, b: {"value": a["Name"], "id": a["Id"]}),
-    "account_type": ("Type", lambda a, b: {"value": a["AccountType"]}),
-    "detail_acc_type": ("Detail type", lambda a, b: {"value": a.get("AccountSubType", "")}),
-    "account_desc": ("Description", lambda a, b: {"value": a.get("Description", "")}),
-    "account_bal": (
-        "Balance",
-        lambda a, b: {"value": f"{b:.2f}" if a["Classification"] in ("Asset", "Liability", "Equity") else ""},
-    ),
-}
-
-
-def _account_list(ctx: Ctx) -> Built:
-    keys = chosen(ctx, tuple(ACCOUNT_CELLS), tuple(ACCOUNT_CELLS))
-    balances: dict[str, Decimal] = defaultdict(Decimal)
-    for p in ctx.postings:
-        balances[p.account] += p.amount
-    types = {t for t in ctx.req.params.get("account_type", "").split(",") if t}
-    rows = []
-    for a in sorted(ctx.accounts.values(), key=lambda a: a["Name"]):
-        if types and a["AccountType"].replace(" ", "") not in types:
-            continue
-        sign = 1 if a["Classification"] == "Asset" else -1
-        rows.append(
-            {"ColData": [ACCOUNT_CELLS[k][1](a, sign * balances[a["Id"]]) for k in keys], "type": "Data"}
-        )
-    return rows, [{"ColTitle": ACCOUNT_CELLS[k][0], "ColType": k} for k in keys]
-
-
 GL_FILTERS = ("customer", "vendor", "class", "department", "account")
 DETAIL_REPORTS: dict[str, dict[str, Any]] = {
     "GeneralLedger": {"build": _general_ledger, "basis": True, "filters": GL_FILTERS},
     "ProfitAndLossDetail": {"build": _pnl_detail, "basis": True, "filters": GL_FILTERS},
-    "JournalReport": {"build": _journal},
-    "TransactionList": {"build": _transaction_list, "filters": ("customer", "vendor", "department")},
-    "AccountList": {"build": _account_list, "dated": False},
 }

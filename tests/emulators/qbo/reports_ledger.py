@@ -11,6 +11,7 @@ A/R (A/P).
 from __future__ import annotations
 
 import functools
+import threading
 import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -243,13 +244,18 @@ _SORTED: weakref.WeakKeyDictionary[Store, dict[str, tuple[int, list[Posting], li
 )
 
 
+_BUILDING = threading.Lock()
+
+
 def dated(store: Store, basis: str) -> tuple[list[Posting], list[str]]:
     """`current` in date order with its dates (for bisecting), computed once per store version: a
-    month's report then costs its own postings, not a pass over the whole company."""
-    version = store.version
-    cached = _SORTED.setdefault(store, {}).get(basis)
-    if cached is None or cached[0] != version:
-        ordered = sorted(current(store, basis), key=lambda p: p.date)
-        cached = (version, ordered, [p.date for p in ordered])
-        _SORTED[store][basis] = cached
-    return cached[1], cached[2]
+    month's report then costs its own postings, not a pass over the whole company. One thread builds it
+    while concurrent requests wait, rather than all of them building it at once."""
+    with _BUILDING:
+        version = store.version
+        cached = _SORTED.setdefault(store, {}).get(basis)
+        if cached is None or cached[0] != version:
+            ordered = sorted(current(store, basis), key=lambda p: p.date)
+            cached = (version, ordered, [p.date for p in ordered])
+            _SORTED[store][basis] = cached
+        return cached[1], cached[2]

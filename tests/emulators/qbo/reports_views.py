@@ -4,7 +4,7 @@ summary reports' rows of REPORTS: their columns and the parameters they take."""
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import cached_property
@@ -33,6 +33,7 @@ class Ctx:
     store: Store
     req: Request
     today: date
+    _names: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @cached_property
     def accounts(self) -> dict[str, dict[str, Any]]:
@@ -51,8 +52,11 @@ class Ctx:
         return [p for p in picked if self.req.keep(p)] if self.req.filters else picked
 
     def names(self, entity: str) -> dict[str, str]:
-        key = "Name" if entity in ("Class", "Department") else "DisplayName"
-        return {r["Id"]: r.get(key) or r.get("Name", "") for r in self.store.all(entity)}
+        """Id -> name of a name list, read once per request (detail cells ask for it per line)."""
+        if entity not in self._names:
+            key = "Name" if entity in ("Class", "Department") else "DisplayName"
+            self._names[entity] = {r["Id"]: r.get(key) or r.get("Name", "") for r in self.store.all(entity)}
+        return self._names[entity]
 
     def columns(self, postings: list[Posting]) -> list[Column]:
         req = self.req

@@ -47,7 +47,14 @@ REPORTS: tuple[Report, ...] = (
     Report("profit_and_loss", "ProfitAndLoss", "summary", params=BY_MONTH),
     Report("balance_sheet", "BalanceSheet", "summary", params=BY_MONTH, split=None),
     Report("cash_flow", "CashFlow", "summary", bases=(DEFAULT_BASIS,), params=BY_MONTH),
-    Report("general_ledger", "GeneralLedger", "detail", params=(("columns", GL_COLUMNS),), split="concat"),
+    Report(
+        "general_ledger",
+        "GeneralLedger",
+        "detail",
+        bases=("Accrual",),  # the transaction lines; the cash basis is in the summary reports
+        params=(("columns", GL_COLUMNS),),
+        split="concat",
+    ),
     Report(
         "aged_receivables", "AgedReceivables", "aging", bases=(DEFAULT_BASIS,), window="as_of", split=None
     ),

@@ -10,9 +10,11 @@ run stops rather than write a cut window (docs/reports.md).
 
 from __future__ import annotations
 
+import itertools
 import logging
+from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -119,18 +121,25 @@ class ReportStream(Stream):
     def _fetch(
         self, client: QBOClient, windows: list[Window], workers: int
     ) -> Iterator[tuple[Window, list[dict[str, Any]]]]:
-        """Windows read concurrently (the client's limiter paces them), yielded in window order."""
+        """Windows read concurrently (the client's limiter paces them), yielded in window order; at most
+        two windows per worker are read ahead, so memory does not grow with the history."""
         if not windows:
             return
-        with ThreadPoolExecutor(
-            max_workers=max(1, min(workers, len(windows))), thread_name_prefix="qbo-report"
-        ) as pool:
-            futures = [pool.submit(read_window, client, self.report, w) for w in windows]
+        workers = max(1, min(workers, len(windows)))
+        pending: deque[tuple[Window, Future[list[dict[str, Any]]]]] = deque()
+        todo = iter(windows)
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="qbo-report") as pool:
             try:
-                for window, future in zip(windows, futures, strict=True):
+                for window in itertools.islice(todo, 2 * workers):
+                    pending.append((window, pool.submit(read_window, client, self.report, window)))
+                while pending:
+                    window, future = pending.popleft()
+                    following = next(todo, None)
+                    if following is not None:
+                        pending.append((following, pool.submit(read_window, client, self.report, following)))
                     yield window, future.result()
             finally:
-                for future in futures:
+                for _, future in pending:
                     future.cancel()
 
     def _records(

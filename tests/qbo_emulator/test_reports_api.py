@@ -392,3 +392,41 @@ def test_report_totals_follow_the_overlay(emu: QBOEmulator, api: Api) -> None:
             if "ColData" in row and row["ColData"][1].get("id"):
                 txns[key].add((row["ColData"][1]["value"], row["ColData"][1]["id"]))
     assert txns["after"] - txns["before"] == {("Invoice", invoice["Id"])}
+
+
+def test_payable_detail_and_balance_reports_follow_intuits_shape(api: Api) -> None:
+    detail = get(api, "AgedPayableDetail", report_date="2026-01-31", columns="vend_name,due_date")
+    sample = real("AgedPayableDetail")
+    assert detail["Columns"] == sample["Columns"]
+    assert set(detail["Header"]) == set(sample["Header"])
+    for row, like in zip(detail["Rows"]["Row"][:2], sample["Rows"]["Row"][:2], strict=True):
+        assert set(row) == set(like)
+        assert row["Header"]["ColData"][0]["value"].endswith("days past due")
+        assert set(row["Rows"]["Row"][0]["ColData"][0]) == {"id", "value"} if "Row" in row["Rows"] else True
+    for name in ("CustomerBalance", "VendorBalance"):
+        report = get(api, name, report_date="2026-01-31")
+        assert [c["ColTitle"] for c in report["Columns"]["Column"]] == ["", "Total"]
+        assert report["Rows"]["Row"][-1]["group"] == "GrandTotal"
+        rows = report["Rows"]["Row"][:-1]
+        assert sum((D(r["ColData"][1]["value"]) for r in rows), D(0)) == summary(report, "GrandTotal")[0]
+    balances = get(api, "CustomerBalance", customer="1", date_macro="Today")
+    assert set(balances["Header"]) == set(real("CustomerBalance")["Header"])
+    aged = get(api, "AgedPayables", date_macro="Today")
+    assert set(aged["Header"]) == set(real("AgedPayables")["Header"])
+
+
+def test_balance_sheet_by_class_adds_a_total_that_matches_the_plain_sheet(api: Api) -> None:
+    by_class = get(api, "BalanceSheet", end_date="2026-02-28", summarize_column_by="Classes")
+    titles = [c["ColTitle"] for c in by_class["Columns"]["Column"][1:]]
+    assert titles[-1] == "Total"
+    assert "Strategy" in titles
+    plain = get(api, "BalanceSheet", end_date="2026-02-28")
+    assert summary(by_class, "TotalAssets")[-1] == summary(plain, "TotalAssets")[0]
+    assert summary(by_class, "TotalAssets")[:-1] == summary(by_class, "TotalLiabilitiesAndEquity")[:-1]
+    customers = get(
+        api, "ProfitAndLoss", start_date="2025-06-01", end_date="2025-06-30", summarize_column_by="Customers"
+    )
+    assert (
+        summary(customers, "Income")[-1]
+        == summary(get(api, "ProfitAndLoss", start_date="2025-06-01", end_date="2025-06-30"), "Income")[0]
+    )

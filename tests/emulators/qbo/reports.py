@@ -35,7 +35,9 @@ class ReportSpec:
     filters: tuple[str, ...] = ()
     dated: bool = True  # prints StartPeriod/EndPeriod
     standard: bool = False  # prints the AccountingStandard option
-    as_of: bool = False  # a report as of `report_date` (EndPeriod and the report_date option)
+    # a report as of `report_date` (the report_date option): "end" prints EndPeriod, "macro" prints the
+    # date macro's StartPeriod and EndPeriod when one was asked for, "plain" neither; "" = not as of a date
+    as_of: str = ""
 
 
 REPORTS: dict[str, ReportSpec] = {
@@ -89,8 +91,11 @@ class Reports:
         if spec.dated:
             header["StartPeriod"], header["EndPeriod"] = req.start.isoformat(), req.end.isoformat()
         report_date = _report_date(req, self.today()).isoformat()
-        if spec.as_of:
+        if spec.as_of == "end" or (spec.as_of == "macro" and req.macro):
+            # Intuit's samples: aging detail prints EndPeriod; the summaries print the macro's dates.
+            header["StartPeriod"] = req.start.isoformat() if spec.as_of == "macro" else None
             header["EndPeriod"] = report_date
+            header = {k: v for k, v in header.items() if v is not None}
         if spec.summarize:
             header["SummarizeColumnsBy"] = req.summarize
         header["Currency"] = "USD"

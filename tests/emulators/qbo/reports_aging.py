@@ -221,15 +221,15 @@ def _balances(ctx: Ctx, side: str) -> Built:
     return rows, [{"ColType": SIDES[side][4], "ColTitle": ""}, {"ColType": "Money", "ColTitle": "Total"}]
 
 
-def _spec(build: Any) -> dict[str, Any]:
-    return {"build": build, "dated": False, "as_of": True}
+def _spec(build: Any, as_of: str, filters: tuple[str, ...]) -> dict[str, Any]:
+    return {"build": build, "dated": False, "as_of": as_of, "filters": filters}
 
 
 AGING_REPORTS: dict[str, dict[str, Any]] = {
-    "AgedReceivables": _spec(lambda ctx: _summary(ctx, "AR")),
-    "AgedPayables": _spec(lambda ctx: _summary(ctx, "AP")),
-    "AgedReceivableDetail": _spec(lambda ctx: _detail(ctx, "AR")),
-    "AgedPayableDetail": _spec(lambda ctx: _detail(ctx, "AP")),
-    "CustomerBalance": _spec(lambda ctx: _balances(ctx, "AR")),
-    "VendorBalance": _spec(lambda ctx: _balances(ctx, "AP")),
+    "AgedReceivables": _spec(lambda ctx: _summary(ctx, "AR"), "macro", ("customer", "department")),
+    "AgedPayables": _spec(lambda ctx: _summary(ctx, "AP"), "macro", ("customer", "vendor", "department")),
+    "AgedReceivableDetail": _spec(lambda ctx: _detail(ctx, "AR"), "end", ("customer",)),
+    "AgedPayableDetail": _spec(lambda ctx: _detail(ctx, "AP"), "end", ("vendor",)),
+    "CustomerBalance": _spec(lambda ctx: _balances(ctx, "AR"), "plain", ("customer", "department")),
+    "VendorBalance": _spec(lambda ctx: _balances(ctx, "AP"), "plain", ("vendor", "department")),
 }

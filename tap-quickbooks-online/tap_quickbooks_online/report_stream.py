@@ -93,6 +93,8 @@ class ReportStream(Stream):
         return None
 
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
+        if self._deselected_in_catalog():
+            return
         run = self._qbo_tap.run_context()
         state, config = self.stream_state, self.config
         now = run.now
@@ -111,6 +113,13 @@ class ReportStream(Stream):
         state["synced_at"] = now.isoformat()
         if windows:
             state["read_through"] = max(w.start for w in windows).isoformat()
+
+    def _deselected_in_catalog(self) -> bool:
+        """singer-sdk's dry run forces every stream on; a report the input catalog deselects still costs
+        no API call (and does not hold up the run)."""
+        catalog = self._qbo_tap.input_catalog
+        entry = catalog.get_stream(self.name) if catalog is not None else None
+        return entry is not None and not entry.metadata.resolve_selection().get((), True)
 
     def _start_date(self, today: date) -> date:
         start = self.config.get("start_date")

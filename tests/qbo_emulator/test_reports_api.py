@@ -431,3 +431,29 @@ def test_balance_sheet_by_class_adds_a_total_that_matches_the_plain_sheet(api: A
         summary(customers, "Income")[-1]
         == summary(get(api, "ProfitAndLoss", start_date="2025-06-01", end_date="2025-06-30"), "Income")[0]
     )
+
+
+def test_item_filter_keeps_that_items_income(emu: QBOEmulator, api: Api) -> None:
+    item = emu.store.get("Item", "1")
+    assert item is not None
+    report = get(api, "ProfitAndLoss", start_date="2025-06-01", end_date="2025-06-30", item="1")
+    assert report["Header"]["Item"] == "1"
+    income = account_values(report)
+    assert set(income) == {item["IncomeAccountRef"]["value"]}
+    lines = [
+        D(str(line["Amount"]))
+        for entity in ("Invoice", "SalesReceipt")
+        for record in emu.store.all(entity)
+        if "2025-06-01" <= record["TxnDate"] <= "2025-06-30"
+        for line in record["Line"]
+        if line.get("SalesItemLineDetail", {}).get("ItemRef", {}).get("value") == "1"
+    ]
+    credits = [
+        D(str(line["Amount"]))
+        for entity in ("CreditMemo", "RefundReceipt")
+        for record in emu.store.all(entity)
+        if "2025-06-01" <= record["TxnDate"] <= "2025-06-30"
+        for line in record["Line"]
+        if line.get("SalesItemLineDetail", {}).get("ItemRef", {}).get("value") == "1"
+    ]
+    assert summary(report, "Income")[0] == sum(lines, D(0)) - sum(credits, D(0)) > 0

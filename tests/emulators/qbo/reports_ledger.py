@@ -52,6 +52,7 @@ class Posting:
     memo: str = ""
     class_id: str = ""
     dept_id: str = ""
+    item_id: str = ""
 
 
 def _ref(obj: dict[str, Any], key: str) -> dict[str, Any]:
@@ -108,6 +109,7 @@ def txn_postings(entity: str, record: dict[str, Any], items: dict[str, str]) -> 
                 memo=str(meta.get("Description") or record.get("PrivateNote", "")),
                 class_id=str(_ref(meta, "ClassRef").get("value", "")) or head_class,
                 dept_id=str(_ref(meta, "DepartmentRef").get("value", "")) or head_dept,
+                item_id=str(_ref(meta, "ItemRef").get("value", "")),
             )
         )
     return tuple(out)
@@ -163,6 +165,7 @@ def _scaled(source: list[Posting], fraction: Decimal, head: Posting) -> list[Pos
             memo=p.memo,
             class_id=p.class_id or head.class_id,
             dept_id=p.dept_id or head.dept_id,
+            item_id=p.item_id,
         )
         for p, amt in zip(source, amounts, strict=True)
     ]

@@ -25,6 +25,7 @@ FILTERS = {
     "class": ("Class", "class_id"),
     "department": ("Department", "dept_id"),
     "account": ("Account", "account"),
+    "item": ("Item", "item_id"),
 }
 NOT_SPECIFIED = "Not Specified"
 

@@ -3,8 +3,9 @@
 Envelopes (docs/qbo-api.md): a query answers `{"QueryResponse": {"<Entity>": [...], "startPosition",
 "maxResults", "totalCount"}, "time"}`, where an empty result has no entity key at all; /batch answers
 `{"BatchItemResponse": [{"bId", "QueryResponse" | "Fault"}], "time"}`; CDC answers `{"CDCResponse":
-[{"QueryResponse": [{"<Entity>": [...]}, ...]}], "time"}`. A fault may come with HTTP 200 as `Fault` (or,
-on some auth errors, `fault`). Fields not listed here are ignored, as Intuit adds fields over time.
+[{"QueryResponse": [{"<Entity>": [...]}, ...]}], "time"}`; a report answers `{"Header", "Columns", "Rows"}`.
+A fault may come with HTTP 200 as `Fault` (or, on some auth errors, `fault`). Fields not listed here are
+ignored, as Intuit adds fields over time.
 """
 
 from __future__ import annotations
@@ -43,6 +44,10 @@ class Envelope(msgspec.Struct):
     Fault: Any = None
     fault: Any = None
     time: str | None = None
+    # A report answers {"Header", "Columns", "Rows"}; kept raw (empty when absent) for report_parse.py.
+    Header: msgspec.Raw = msgspec.field(default_factory=msgspec.Raw)
+    Columns: msgspec.Raw = msgspec.field(default_factory=msgspec.Raw)
+    Rows: msgspec.Raw = msgspec.field(default_factory=msgspec.Raw)
 
     def rows(self, entity: str) -> list[Row]:
         return rows_of(self.QueryResponse, entity)

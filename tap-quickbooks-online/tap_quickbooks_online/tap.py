@@ -13,6 +13,8 @@ from singer_sdk import typing as th
 from singer_sdk.mapper import PluginMapper
 
 from .entities import ENTITIES, Entity
+from .report_stream import ReportStream
+from .reports import REPORTS
 from .run import RunContext
 from .streams import QBOStream
 from .token_store import KEY_ENV
@@ -110,6 +112,21 @@ CONFIG_SCHEMA = th.PropertiesList(
         default=30,
     ),
     _p("request_timeout", INT, "HTTP timeout in seconds.", "Request Timeout", default=120),
+    _p(
+        "report_lookback_months",
+        th.IntegerType(minimum=0, maximum=36),
+        "Closed months each report sync reads again (month-end close back-dates entries), besides the "
+        "current month. See docs/reports.md.",
+        "Report Lookback Months",
+        default=3,
+    ),
+    _p(
+        "report_interval",
+        th.IntegerType(minimum=0, maximum=2678400),
+        "Seconds between report syncs; runs in between skip the report streams (default: daily).",
+        "Report Interval",
+        default=86400,
+    ),
     _p("user_agent", S, "User-Agent header sent to Intuit.", "User Agent", default="tap-quickbooks-online"),
     _p(
         "webhook_inbox_path",
@@ -181,9 +198,9 @@ class TapQuickBooksOnline(Tap):
     def mapper(self, mapper: PluginMapper) -> None:
         self._mapper = mapper
 
-    def discover_streams(self) -> list[QBOStream]:
-        """Static and offline: schemas come from files, never from the API."""
-        return [QBOStream(self, entity) for entity in ENTITIES]
+    def discover_streams(self) -> list[Stream]:
+        """Static and offline: schemas come from files (entities) and reports.py, never from the API."""
+        return [*(QBOStream(self, entity) for entity in ENTITIES), *(ReportStream(self, r) for r in REPORTS)]
 
     def run_context(self) -> RunContext:
         """Built from the catalog and state at the start of the sync (see _early_run), else when the first

@@ -38,6 +38,20 @@ def assert_tables_equal_emulator(meltano: MeltanoProject, emu: QBOEmulator) -> N
             assert landed[record_id]["SyncToken"] == record["SyncToken"], f"{stream} {record_id} is stale"
 
 
+def assert_report_tables_balance(meltano: MeltanoProject) -> None:
+    """The report streams landed too; each month's trial balance (data rows) nets to zero."""
+    for stream in ("profit_and_loss", "balance_sheet", "cash_flow", "general_ledger", "aged_receivables"):
+        assert read_table(meltano.delta_schema_dir, stream).num_rows > 0, stream
+    net: dict[tuple[str, str], Decimal] = {}
+    for row in read_table(meltano.delta_schema_dir, "trial_balance").to_pylist():
+        if row["row_kind"] == "data" and row["_sdc_deleted_at"] is None:
+            key = (row["basis"], str(row["period_start"]))
+            net[key] = net.get(key, Decimal(0)) + row["amount"]
+    assert net
+    assert set(net.values()) == {Decimal(0)}
+
+
+@pytest.mark.timeout(600)  # three meltano runs, two of them full syncs that include the report backfills
 def test_full_then_incremental_then_state_reset_converges(meltano: MeltanoProject, emu: QBOEmulator) -> None:
     meltano.env.update(tap_env(emu))
     run_job(meltano)
@@ -46,6 +60,7 @@ def test_full_then_incremental_then_state_reset_converges(meltano: MeltanoProjec
     assert str(invoices.schema.field("TotalAmt").type).startswith("decimal")
     expected_total = sum(Decimal(str(r["TotalAmt"])) for r in emu.store.all("Invoice"))
     assert sum(invoices.column("TotalAmt").to_pylist()) == expected_total
+    assert_report_tables_balance(meltano)
 
     invoice, bill = emu.store.all("Invoice")[0], emu.store.all("Bill")[0]
     created = emu.mutate.create("Invoice", {

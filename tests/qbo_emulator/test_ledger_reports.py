@@ -158,8 +158,8 @@ def test_unbalanced_journal_entry_is_refused(emu: QBOEmulator) -> None:
     assert response.json()["Fault"]["Error"][0]["code"] == "6000"
 
 
-def test_cash_basis_and_bad_dates_are_refused(api: Api) -> None:
-    assert api.get("reports/ProfitAndLoss", accounting_method="Cash").status_code == 400
+def test_bad_basis_and_bad_dates_are_refused(api: Api) -> None:
+    assert api.get("reports/ProfitAndLoss", accounting_method="Modified").status_code == 400
     assert api.get("reports/ProfitAndLoss", start_date="2025-13-01").status_code == 400
     assert api.get("reports/GeneralLedgerFancy").status_code == 400
 

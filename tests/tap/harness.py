@@ -15,6 +15,7 @@ from typing import Any
 
 import msgspec
 from cryptography.fernet import Fernet
+from tap_quickbooks_online.reports import BY_STREAM as REPORT_STREAMS
 from tap_quickbooks_online.tap import TapQuickBooksOnline
 
 _DECODER = msgspec.json.Decoder(float_hook=Decimal)
@@ -60,10 +61,11 @@ def _discovered() -> str:
 
 
 def catalog_for(streams: list[str] | None) -> dict[str, Any]:
-    """The discovered catalog with only `streams` selected (all when None)."""
+    """The discovered catalog with only `streams` selected (when None: every entity stream, no report)."""
     catalog: dict[str, Any] = json.loads(_discovered())
     for entry in catalog["streams"]:
-        chosen = streams is None or entry["tap_stream_id"] in streams
+        name = entry["tap_stream_id"]
+        chosen = name not in REPORT_STREAMS if streams is None else name in streams
         for meta in entry["metadata"]:
             if meta["breadcrumb"] == []:
                 meta["metadata"]["selected"] = chosen

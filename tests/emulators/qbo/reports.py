@@ -1,221 +1,152 @@
-"""ProfitAndLoss, BalanceSheet and TrialBalance in Intuit's report JSON, computed from the ledger.
+"""The Reports API (`GET /reports/{Name}`) in Intuit's report JSON, computed from the ledger's postings.
 
-Accrual basis only: a Cash-basis request gets a 400 rather than an accrual report labelled Cash. The fiscal
-year starts in January; balance-sheet style reports close earlier years' profit into Retained Earnings.
+Each report is a row of REPORTS: which parameters it takes and the function that builds its rows and
+columns. Both bases are computed (reports_ledger.py). A report larger than `max_cells` cells is cut and
+ends with Intuit's "Unable to display more data" row (docs/reports.md: that answer and its 400,000-cell
+limit come from third-party clients, not from Intuit's reference).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from .clock import Clock
 from .faults import invalid_param
-from .gen_lists import ACCT
-from .ledger import Daily, ledger
+from .reports_aging import AGING_REPORTS
+from .reports_detail import DETAIL_REPORTS
+from .reports_lists import LIST_REPORTS
+from .reports_params import DIMENSIONS, PERIODS, Request, parse_date, parse_filters, resolve_dates
+from .reports_views import SUMMARY_REPORTS, Ctx
 from .store import Store
-from .timefmt import entity_ts
+from .timefmt import COMPANY_TZ, entity_ts
 
-PL_SECTIONS = (
-    ("Income", "Income", ("Income",), -1),
-    ("COGS", "Cost of Goods Sold", ("Cost of Goods Sold",), 1),
-    ("Expenses", "Expenses", ("Expense",), 1),
-    ("OtherIncome", "Other Income", ("Other Income",), -1),
-    ("OtherExpenses", "Other Expenses", ("Other Expense",), 1),
-)
-BS_CLASSES = (
-    ("TotalAssets", "ASSETS", "Asset", 1),
-    ("Liabilities", "Liabilities", "Liability", -1),
-    ("Equity", "Equity", "Equity", -1),
-)
-RETAINED = str(ACCT["Retained Earnings"])
+TRUNCATED = "Unable to display more data. Please reduce the date range."
+DEFAULT_MAX_CELLS = 400_000
 
 
-def fmt(amount: Decimal) -> str:
-    return f"{amount.quantize(Decimal('0.01')):f}"
+@dataclass(frozen=True)
+class ReportSpec:
+    build: Callable[[Ctx], tuple[list[dict[str, Any]], list[dict[str, Any]]]]
+    basis: bool = False  # takes accounting_method (and prints ReportBasis)
+    summarize: bool = False  # takes summarize_column_by (and prints SummarizeColumnsBy)
+    filters: tuple[str, ...] = ()
+    dated: bool = True  # prints StartPeriod/EndPeriod
+    standard: bool = False  # prints the AccountingStandard option
+    # a report as of `report_date` (the report_date option): "end" prints EndPeriod, "macro" prints the
+    # date macro's StartPeriod and EndPeriod when one was asked for, "plain" neither; "" = not as of a date
+    as_of: str = ""
 
 
-def _sum(daily: Daily, start: str | None, end: str) -> dict[str, Decimal]:
-    out: dict[str, Decimal] = defaultdict(Decimal)
-    for (account, day), amount in daily.items():
-        if (start is None or day >= start) and day <= end:
-            out[account] += amount
-    return out
+REPORTS: dict[str, ReportSpec] = {
+    **{name: ReportSpec(**kw) for name, kw in SUMMARY_REPORTS.items()},
+    **{name: ReportSpec(**kw) for name, kw in DETAIL_REPORTS.items()},
+    **{name: ReportSpec(**kw) for name, kw in LIST_REPORTS.items()},
+    **{name: ReportSpec(**kw) for name, kw in AGING_REPORTS.items()},
+}
 
 
 class Reports:
     def __init__(self, store: Store, clock: Clock) -> None:
         self.store, self.clock = store, clock
+        self.max_cells: int | None = DEFAULT_MAX_CELLS
+
+    def today(self) -> date:
+        return self.clock.now().astimezone(COMPANY_TZ).date()
 
     def run(self, name: str, params: dict[str, str]) -> dict[str, Any]:
-        if params.get("accounting_method", "Accrual") != "Accrual":
-            raise invalid_param("The emulator computes Accrual-basis reports only", "accounting_method")
-        builders = {
-            "ProfitAndLoss": self._pnl,
-            "BalanceSheet": self._balance_sheet,
-            "TrialBalance": self._trial,
-        }
-        if name not in builders:
+        spec = REPORTS.get(name)
+        if spec is None:
             raise invalid_param(f"Report {name} is not available", "report")
-        today = self.clock.now().date()
-        start = _date(params.get("start_date"), date(today.year, 1, 1), "start_date")
-        end = _date(params.get("end_date"), today, "end_date")
-        if start > end:
-            raise invalid_param("start_date is after end_date", "start_date")
-        accounts = {a["Id"]: a for a in self.store.all("Account")}
-        rows, columns = builders[name](ledger(self.store), accounts, start.isoformat(), end.isoformat())
+        req = self._request(name, spec, params)
+        rows, columns = spec.build(Ctx(self.store, req, self.today()))
+        has_data = _has_data(rows)
+        rows, _cut = _truncate(rows, self.max_cells, len(columns))
         return {
-            "Header": self._header(name, start, end, bool(rows)),
+            "Header": self._header(req, spec, has_data),
             "Columns": {"Column": columns},
-            "Rows": {"Row": rows},
+            "Rows": {"Row": rows} if has_data else {},
         }
 
-    def _header(self, name: str, start: date, end: date, has_rows: bool) -> dict[str, Any]:
-        return {
-            "Time": entity_ts(self.clock.now()),
-            "ReportName": name,
-            "ReportBasis": "Accrual",
-            "StartPeriod": start.isoformat(),
-            "EndPeriod": end.isoformat(),
-            "SummarizeColumnsBy": "Total",
-            "Currency": "USD",
-            "Option": [
-                {"Name": "AccountingStandard", "Value": "GAAP"},
-                {"Name": "NoReportData", "Value": "false" if has_rows else "true"},
-            ],
-        }
+    def _request(self, name: str, spec: ReportSpec, params: dict[str, str]) -> Request:
+        start, end, macro = resolve_dates(params, self.today())
+        basis = params.get("accounting_method", "Accrual") if spec.basis else "Accrual"
+        if basis not in ("Accrual", "Cash"):
+            raise invalid_param("accounting_method must be Cash or Accrual", "accounting_method")
+        summarize = params.get("summarize_column_by", "Total") if spec.summarize else "Total"
+        if summarize not in PERIODS and summarize not in DIMENSIONS:
+            allowed = ", ".join((*PERIODS, *DIMENSIONS))
+            raise invalid_param(f"summarize_column_by must be one of {allowed}", "summarize_column_by")
+        filters = parse_filters(params, spec.filters)
+        return Request(name, params, start, end, basis, summarize, macro, filters)
 
-    def _pnl(
-        self, daily: Daily, accounts: dict[str, dict[str, Any]], start: str, end: str
-    ) -> tuple[list, list]:
-        sums = _sum(daily, start, end)
-        rows, totals = [], {}
-        for group, title, types, sign in PL_SECTIONS:
-            picked = [
-                (a, sign * sums.get(a["Id"], Decimal(0)))
-                for a in accounts.values()
-                if a["AccountType"] in types and sums.get(a["Id"])
-            ]
-            totals[group] = sum((v for _, v in picked), Decimal(0))
-            rows.append(_section(group, title, picked, totals[group]))
-            if group == "COGS":
-                rows.append(_summary("GrossProfit", "Gross Profit", totals["Income"] - totals["COGS"]))
-            if group == "Expenses":
-                operating = totals["Income"] - totals["COGS"] - totals["Expenses"]
-                rows.append(_summary("NetOperatingIncome", "Net Operating Income", operating))
-        other = totals["OtherIncome"] - totals["OtherExpenses"]
-        rows.append(_summary("NetOtherIncome", "Net Other Income", other))
-        rows.append(_summary("NetIncome", "Net Income", operating + other))
-        return rows, _columns()
+    def _header(self, req: Request, spec: ReportSpec, has_rows: bool) -> dict[str, Any]:
+        header: dict[str, Any] = {"Time": entity_ts(self.clock.now()), "ReportName": req.name}
+        if req.macro:
+            header["DateMacro"] = req.macro.lower()
+        if spec.basis:
+            header["ReportBasis"] = req.basis
+        if spec.dated:
+            header["StartPeriod"], header["EndPeriod"] = req.start.isoformat(), req.end.isoformat()
+        report_date = _report_date(req, self.today()).isoformat()
+        if spec.as_of == "end" or (spec.as_of == "macro" and req.macro):
+            # Intuit's samples: aging detail prints EndPeriod; the summaries print the macro's dates.
+            header["StartPeriod"] = req.start.isoformat() if spec.as_of == "macro" else None
+            header["EndPeriod"] = report_date
+            header = {k: v for k, v in header.items() if v is not None}
+        if spec.summarize:
+            header["SummarizeColumnsBy"] = req.summarize
+        header["Currency"] = "USD"
+        header.update(req.header_filters())
+        options = [{"Name": "AccountingStandard", "Value": "GAAP"}] if spec.standard else []
+        if spec.as_of:
+            options.append({"Name": "report_date", "Value": report_date})
+        options.append({"Name": "NoReportData", "Value": "false" if has_rows else "true"})
+        header["Option"] = options
+        return header
 
-    def _balances(self, daily: Daily, accounts: dict[str, dict[str, Any]], end: str) -> dict[str, Decimal]:
-        """Balance-sheet balances at `end`, with this fiscal year's profit under a 'Net Income' key."""
-        fy_start = f"{end[:4]}-01-01"
-        to_date, this_year = _sum(daily, None, end), _sum(daily, fy_start, end)
-        out: dict[str, Decimal] = {}
-        for account_id, account in accounts.items():
-            if account["Classification"] in ("Revenue", "Expense"):
-                out[account_id] = this_year.get(account_id, Decimal(0))
-                out[RETAINED] = (
-                    out.get(RETAINED, Decimal(0)) + to_date.get(account_id, Decimal(0)) - out[account_id]
-                )
-            else:
-                out[account_id] = out.get(account_id, Decimal(0)) + to_date.get(account_id, Decimal(0))
-        return out
 
-    def _balance_sheet(
-        self, daily: Daily, accounts: dict[str, dict[str, Any]], start: str, end: str
-    ) -> tuple:
-        balances = self._balances(daily, accounts, end)
-        net_income = -sum(
-            (v for k, v in balances.items() if accounts[k]["Classification"] in ("Revenue", "Expense")),
-            Decimal(0),
-        )
-        rows = []
-        for group, title, classification, sign in BS_CLASSES:
-            picked = [
-                (a, sign * balances[a["Id"]])
-                for a in accounts.values()
-                if a["Classification"] == classification and balances.get(a["Id"])
-            ]
-            if classification == "Equity":
-                picked.append(({"Id": "", "Name": "Net Income"}, net_income))
-            rows.append(_section(group, title, picked, sum((v for _, v in picked), Decimal(0))))
-        # As in QBO, liabilities and equity sit inside one "LIABILITIES AND EQUITY" section.
-        both = _section("TotalLiabilitiesAndEquity", "LIABILITIES AND EQUITY", [], Decimal(0))
-        both["Rows"] = {"Row": rows[1:]}
-        total = sum((Decimal(r["Summary"]["ColData"][1]["value"] or 0) for r in rows[1:]), Decimal(0))
-        both["Summary"]["ColData"] = [{"value": "Total Liabilities and Equity"}, {"value": fmt(total)}]
-        return [rows[0], both], _columns()
+def _report_date(req: Request, today: date) -> date:
+    if req.params.get("aging_method") == "Current":
+        return today
+    return parse_date(req.params.get("report_date"), "report_date") or today
 
-    def _trial(self, daily: Daily, accounts: dict[str, dict[str, Any]], start: str, end: str) -> tuple:
-        balances = self._balances(daily, accounts, end)
-        data, debit, credit = [], Decimal(0), Decimal(0)
-        for account in accounts.values():
-            value = balances.get(account["Id"], Decimal(0))
-            if not value:
-                continue
-            debit += max(value, Decimal(0))
-            credit += max(-value, Decimal(0))
-            data.append(
-                {
-                    "type": "Data",
-                    "ColData": [
-                        {"value": account["Name"], "id": account["Id"]},
-                        {"value": fmt(value) if value > 0 else ""},
-                        {"value": fmt(-value) if value < 0 else ""},
-                    ],
-                }
+
+def _has_data(rows: list[dict[str, Any]]) -> bool:
+    return any("ColData" in r or _has_data(r.get("Rows", {}).get("Row", [])) for r in rows)
+
+
+def _truncate(
+    rows: list[dict[str, Any]], max_cells: int | None, width: int
+) -> tuple[list[dict[str, Any]], bool]:
+    """The rows that fit in `max_cells` cells (depth first), then the message row if any were cut."""
+    if max_cells is None:
+        return rows, False
+    budget = [max_cells]
+
+    def fit(level: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], bool]:
+        kept: list[dict[str, Any]] = []
+        for row in level:
+            own = sum(len(row.get(k, {}).get("ColData", [])) for k in ("Header", "Summary")) + len(
+                row.get("ColData", [])
             )
-        summary = {"ColData": [{"value": "TOTAL"}, {"value": fmt(debit)}, {"value": fmt(credit)}]}
-        columns = [*_columns()[:1], _money_col("Debit", "debit"), _money_col("Credit", "credit")]
-        return [*data, {"type": "Section", "group": "GrandTotal", "Summary": summary}], columns
+            if own > budget[0]:
+                return kept, True
+            budget[0] -= own
+            children = row.get("Rows", {}).get("Row")
+            if children:
+                inner, cut = fit(children)
+                kept.append({**row, "Rows": {"Row": inner}})
+                if cut:
+                    return kept, True
+            else:
+                kept.append(row)
+        return kept, False
 
-
-def _date(value: str | None, default: date, name: str) -> date:
-    if not value:
-        return default
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise invalid_param(f"{name} must be YYYY-MM-DD", name) from exc
-
-
-def _money_col(title: str, key: str) -> dict[str, Any]:
-    return {"ColTitle": title, "ColType": "Money", "MetaData": [{"Name": "ColKey", "Value": key}]}
-
-
-def _columns() -> list[dict[str, Any]]:
-    return [
-        {"ColTitle": "", "ColType": "Account", "MetaData": [{"Name": "ColKey", "Value": "account"}]},
-        _money_col("Total", "total"),
-    ]
-
-
-def _section(
-    group: str, title: str, picked: list[tuple[dict[str, Any], Decimal]], total: Decimal
-) -> dict[str, Any]:
-    section: dict[str, Any] = {
-        "Header": {"ColData": [{"value": title}, {"value": ""}]},
-        "type": "Section",
-        "group": group,
-        "Summary": {"ColData": [{"value": f"Total {title}"}, {"value": fmt(total) if picked else ""}]},
-    }
-    if picked:
-        section["Rows"] = {
-            "Row": [
-                {"ColData": [{"value": a["Name"], "id": a["Id"]}, {"value": fmt(v)}], "type": "Data"}
-                for a, v in picked
-            ]
-        }
-    return section
-
-
-def _summary(group: str, title: str, amount: Decimal) -> dict[str, Any]:
-    return {
-        "type": "Section",
-        "group": group,
-        "Summary": {"ColData": [{"value": title}, {"value": fmt(amount)}]},
-    }
+    kept, cut = fit(rows)
+    if cut:
+        blanks = [{"value": ""} for _ in range(max(width - 1, 0))]
+        kept.append({"type": "Data", "ColData": [{"value": TRUNCATED}, *blanks]})
+    return kept, cut

@@ -180,6 +180,22 @@ def classify(
     return FatalError(f"QBO rejected the request (HTTP {status}): {text}")
 
 
+def classify_item_fault(fault: Fault) -> QBOError:
+    """The error one /batch item's Fault stands for (batch.py): throttle and system faults are retried,
+    a ValidationFault rejects that item's statement, anything else stops the run."""
+    text = fault.describe()
+    kind = fault.type.lower()
+    if fault.code in _THROTTLE_CODES:
+        return ThrottledError(f"QBO throttled a /batch item: {text}")
+    if kind == "systemfault" or fault.code == "10000":
+        return RetriableError(f"QBO failed a /batch item (system fault): {text}")
+    if kind == "authenticationfault" or fault.code in _AUTH_CODES:
+        return AuthenticationError(f"QBO rejected the access token for a /batch item: {text}")
+    if kind == "validationfault":
+        return RequestRejectedError(f"QBO rejected a /batch item: {text}")
+    return FatalError(f"QBO refused a /batch item: {text}")
+
+
 def classify_oauth(status: int, body: bytes, tid: str = "") -> QBOError:
     """Map a failed token-endpoint response to an error with the fix in the message."""
     try:

@@ -18,7 +18,12 @@ from .streams import QBOStream
 from .token_store import KEY_ENV
 from .writer import BufferedMsgSpecWriter
 
-S, INT = th.StringType, th.IntegerType
+S = th.StringType
+
+
+def INT(minimum: int, maximum: int) -> th.IntegerType:
+    """An integer setting with bounds: a bad value fails config validation, naming the setting."""
+    return th.IntegerType(minimum=minimum, maximum=maximum)
 
 
 def _p(name: str, kind: Any, description: str, title: str, **kw: Any) -> th.Property[Any]:
@@ -70,46 +75,61 @@ CONFIG_SCHEMA = th.PropertiesList(
         "OAuth Token URL",
         default="https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer",
     ),
-    _p("minor_version", INT, "QBO API minorversion parameter.", "Minor Version", default=75),
+    _p("minor_version", INT(1, 999), "QBO API minorversion parameter.", "Minor Version", default=75),
     _p(
         "cdc_interval",
-        INT,
+        INT(0, 2_592_000),
         "Seconds between CDC polls; runs in between only drain the webhook inbox.",
         "CDC Interval",
         default=10800,
     ),
-    _p("page_size", INT, "Rows per query page (QBO maximum 1000).", "Page Size", default=1000),
-    _p("batch_size", INT, "Items per /batch request (QBO maximum 30).", "Batch Size", default=30),
+    _p("page_size", INT(1, 1000), "Rows per query page (QBO maximum 1000).", "Page Size", default=1000),
+    _p("batch_size", INT(1, 30), "Items per /batch request (QBO maximum 30).", "Batch Size", default=30),
     _p(
         "max_requests_per_minute",
-        INT,
+        INT(1, 1_000_000),
         "Request limit per realm per minute.",
         "Max Requests/Minute",
         default=500,
     ),
     _p(
         "max_concurrent_requests",
-        INT,
+        INT(1, 10),
         "Concurrent requests per realm.",
         "Max Concurrent Requests",
         default=10,
     ),
     _p(
         "max_batch_requests_per_minute",
-        INT,
+        INT(1, 1_000_000),
         "/batch request limit per minute.",
         "Max Batch Requests/Minute",
         default=40,
     ),
     _p(
         "settle_seconds",
-        INT,
+        INT(0, 3600),
         "Bookmarks stay this far behind QBO's clock, so rows committed late in the "
         "same second are re-read rather than missed.",
         "Settle Seconds",
         default=30,
     ),
-    _p("request_timeout", INT, "HTTP timeout in seconds.", "Request Timeout", default=120),
+    _p(
+        "request_timeout",
+        INT(5, 600),
+        "HTTP read timeout in seconds (connecting times out after at most 10 s).",
+        "Request Timeout",
+        default=120,
+    ),
+    _p(
+        "reconcile_interval_hours",
+        INT(1, 8760),
+        "Hours between reconciliations of entities without CDC (TimeActivity, TaxAgency, TaxCode, "
+        "TaxRate): the stream is read whole and the target flags every row QBO no longer has. Streams "
+        "with CDC are reconciled only after a gap CDC cannot cover.",
+        "Reconcile Interval Hours",
+        default=168,
+    ),
     _p("user_agent", S, "User-Agent header sent to Intuit.", "User Agent", default="tap-quickbooks-online"),
     _p(
         "webhook_inbox_path",
@@ -125,17 +145,17 @@ CONFIG_SCHEMA = th.PropertiesList(
         secret=True,
     ),
     _p("webhook_host", S, "Webhook receiver bind address.", "Webhook Host", default="127.0.0.1"),
-    _p("webhook_port", INT, "Webhook receiver port.", "Webhook Port", default=8080),
+    _p("webhook_port", INT(0, 65535), "Webhook receiver port.", "Webhook Port", default=8080),
     _p(
         "webhook_max_body_bytes",
-        INT,
+        INT(1, 104857600),
         "Largest webhook body accepted.",
         "Webhook Max Body Bytes",
         default=1048576,
     ),
     _p(
         "webhook_retention_days",
-        INT,
+        INT(0, 3650),
         "Days an inbox event is kept after it was received, consumed or not (0 keeps events forever).",
         "Webhook Retention Days",
         default=30,
@@ -149,10 +169,17 @@ CONFIG_SCHEMA = th.PropertiesList(
     ),
     _p(
         "webhook_trigger_debounce_seconds",
-        INT,
+        th.NumberType(minimum=0, maximum=3600),
         "Seconds after the first new event before the trigger command runs; later events coalesce into it.",
         "Webhook Trigger Debounce Seconds",
         default=5,
+    ),
+    _p(
+        "webhook_trigger_timeout_seconds",
+        INT(60, 86400),
+        "Longest run of the trigger command; past it the command is terminated, then killed.",
+        "Webhook Trigger Timeout Seconds",
+        default=3600,
     ),
 ).to_dict()
 

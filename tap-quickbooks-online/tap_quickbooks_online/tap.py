@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 from collections.abc import Iterable
+from types import FrameType
 from typing import Any, NoReturn
 
 from singer_sdk import Stream, Tap
@@ -13,6 +15,7 @@ from singer_sdk import typing as th
 from singer_sdk.mapper import PluginMapper
 
 from .entities import ENTITIES, Entity
+from .errors import install_log_redaction, register_secret
 from .run import RunContext
 from .streams import QBOStream
 from .token_store import KEY_ENV
@@ -196,7 +199,23 @@ class TapQuickBooksOnline(Tap):
         # singer-sdk sets up stream maps here (three copies of every schema: 0.4 s). They are set up on
         # first use instead, so a sync sends its first requests before paying for them (sync_all).
         self._mapper_wanted = setup_mapper
+        install_log_redaction()
         super().__init__(setup_mapper=False, **kwargs)
+        for name, spec in CONFIG_SCHEMA["properties"].items():
+            if spec.get("secret"):
+                register_secret(self.config.get(name))
+        register_secret(os.environ.get(KEY_ENV))
+
+    def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
+        """SIGTERM/SIGINT end the run at once with a failure code (singer-sdk's handler exits 0, after
+        worker threads finish their retries). Nothing is lost: no STATE follows records not yet sent,
+        so the next run starts from the last committed state."""
+        name = signal.Signals(signum).name
+        os.write(
+            2,
+            f"tap-quickbooks-online stopped by {name}; the next run resumes from the last state.\n".encode(),
+        )
+        os._exit(128 + signum)
 
     @property
     def mapper(self) -> PluginMapper:
@@ -252,16 +271,28 @@ class TapQuickBooksOnline(Tap):
             if self._run is not None:
                 self._run.start_prefetch()
             super().sync_all()
-        finally:
-            self._end_run()
+        except BaseException:
+            self._end_run_after_error()
+            raise
+        self._end_run()
 
     def run_sync_dry_run(  # type: ignore[misc]  # final in singer-sdk; only wrapped
         self, dry_run_record_limit: int | None = 1, streams: Iterable[Stream] | None = None
     ) -> bool:
         try:
-            return super().run_sync_dry_run(dry_run_record_limit, streams)
-        finally:
+            done = super().run_sync_dry_run(dry_run_record_limit, streams)
+        except BaseException:
+            self._end_run_after_error()
+            raise
+        self._end_run()
+        return done
+
+    def _end_run_after_error(self) -> None:
+        """Clean up after a failure without letting a cleanup error replace the failure being raised."""
+        try:
             self._end_run()
+        except Exception as exc:
+            self.logger.warning("Cleanup after the failure also failed: %s", exc)
 
     def _end_run(self) -> None:
         """Stop the run's page fetchers, write out what is buffered, and report the API calls."""

@@ -15,7 +15,7 @@ from singer_sdk import typing as th
 from singer_sdk.mapper import PluginMapper
 
 from .entities import ENTITIES, Entity
-from .errors import install_log_redaction, register_secret
+from .errors import QBOError, install_log_redaction, register_secret
 from .run import RunContext
 from .streams import QBOStream
 from .token_store import KEY_ENV
@@ -303,6 +303,9 @@ class TapQuickBooksOnline(Tap):
             self.logger.info(self._run.summary())
 
 
+CHECK_INPUTS = "Check the --config, --state and --catalog files."
+
+
 def cli() -> None:
     """The console entry point: singer-sdk's CLI, then an exit that skips the interpreter's teardown.
 
@@ -315,6 +318,14 @@ def cli() -> None:
         code: object = 0
     except SystemExit as exc:
         code = exc.code
+    except QBOError as exc:  # the message names the fix; a traceback would only bury it
+        code = f"tap-quickbooks-online: error: {exc}"
+    except FileNotFoundError as exc:
+        code = f"tap-quickbooks-online: error: {exc} {CHECK_INPUTS}"
+    except ValueError as exc:
+        if type(exc).__name__ != "JSONDecodeError":  # json's or simplejson's (singer-sdk reads with it)
+            raise
+        code = f"tap-quickbooks-online: error: an input file is not JSON ({exc}). {CHECK_INPUTS}"
     hard_exit(code)
 
 

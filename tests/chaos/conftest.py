@@ -130,7 +130,9 @@ def run_pipeline(workdir: Path, kill_tap_after_records: int | None, tap_json: Pa
     with (workdir / "tap.log").open("wb") as tap_log, (workdir / "target.log").open("wb") as target_log:
         with out_path.open("wb") as target_out:
             tap = subprocess.Popen(tap_args, stdout=subprocess.PIPE, stderr=tap_log)
-            target = subprocess.Popen(target_args, stdin=subprocess.PIPE, stdout=target_out, stderr=target_log)
+            target = subprocess.Popen(
+                target_args, stdin=subprocess.PIPE, stdout=target_out, stderr=target_log
+            )
         assert tap.stdout is not None and target.stdin is not None
         try:
             records = _forward(tap.stdout, target.stdin, tap, kill_tap_after_records)

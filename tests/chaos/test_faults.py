@@ -20,7 +20,9 @@ def test_throttle_storms_server_errors_and_connection_resets(rig: Rig) -> None:
     assert counters.get("fault_5xx", 0) + counters.get("reset", 0) + counters.get("throttled", 0) > 0
     assert "Retrying QBO" in stormy.tap_log
     rig.emu.faults.clear()
-    rig.emu.mutate.update("Invoice", rig.emu.store.all("Invoice")[0]["Id"], {"PrivateNote": "after the storm"})
+    rig.emu.mutate.update(
+        "Invoice", rig.emu.store.all("Invoice")[0]["Id"], {"PrivateNote": "after the storm"}
+    )
     rig.sync()
     rig.assert_matches_qbo()
 

@@ -85,7 +85,9 @@ def test_dropped_duplicated_reordered_and_forged_webhooks_then_a_drain(rig: Rig)
         first, survivor = [r["Id"] for r in rig.emu.store.all("Customer")][:2]
         rig.emu.mutate.merge("Customer", first, survivor)
         assert rig.emu.webhooks.wait_idle(timeout=30)
-        forged = _post(url, _legacy(rig.emu.realm_id, "Invoice", invoices[0], "Delete"), token="not-the-token")
+        forged = _post(
+            url, _legacy(rig.emu.realm_id, "Invoice", invoices[0], "Delete"), token="not-the-token"
+        )
         assert forged.status_code == 401
         rig.sync()  # the drain: whatever was delivered lands, nothing forged does
         assert rig.table("invoices")[invoices[0]]["_sdc_deleted_at"] is None

@@ -133,7 +133,8 @@ def run_pipeline(workdir: Path, kill_tap_after_records: int | None, tap_json: Pa
             target = subprocess.Popen(
                 target_args, stdin=subprocess.PIPE, stdout=target_out, stderr=target_log
             )
-        assert tap.stdout is not None and target.stdin is not None
+        assert tap.stdout is not None
+        assert target.stdin is not None
         try:
             records = _forward(tap.stdout, target.stdin, tap, kill_tap_after_records)
             target.wait(RUN_TIMEOUT)

@@ -137,7 +137,7 @@ def test_bookmark_older_than_cdc_window_reads_the_stream_whole_as_one_version(
     assert versions[0]["version"] == versions[1]["version"]
     kinds = [m["type"] for m in second.messages if m.get("stream") == "invoices"]
     assert kinds.index("ACTIVATE_VERSION") < kinds.index("RECORD")
-    assert len(kinds) - 1 - kinds[::-1].index("ACTIVATE_VERSION") > len(kinds) - 1 - kinds[::-1].index("RECORD")
+    assert kinds[::-1].index("ACTIVATE_VERSION") < kinds[::-1].index("RECORD")  # the closing one: after
     assert "older than CDC's 30-day window" in second.log_text
     assert datetime.fromisoformat(second.state["bookmarks"]["invoices"]["replication_key_value"]) > (
         datetime.fromisoformat(old)

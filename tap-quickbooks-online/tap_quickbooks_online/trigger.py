@@ -119,8 +119,9 @@ class Trigger:
             self._process = None
 
 
-def _end(process: subprocess.Popen[bytes], grace_seconds: float = KILL_GRACE_SECONDS) -> int:
-    """SIGTERM, then SIGKILL if the command has not exited within the grace period."""
+def _end(process: subprocess.Popen[bytes]) -> int:
+    """SIGTERM, then SIGKILL if the command has not exited within KILL_GRACE_SECONDS."""
+    grace_seconds = KILL_GRACE_SECONDS
     process.terminate()
     try:
         return process.wait(grace_seconds)

@@ -26,7 +26,7 @@ from tests.emulators.qbo import QBOEmulator
 
 BIN = Path(sys.executable).parent
 STREAMS = ("customers", "invoices", "time_activities")
-SCALE = 0.1
+SCALE = 0.05  # ~120 invoices, 180 customers, 30 time activities: several pages at page_size 50
 RUN_TIMEOUT = 120.0
 
 

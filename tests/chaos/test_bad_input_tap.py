@@ -19,6 +19,7 @@ from cryptography.fernet import Fernet
 from tap_quickbooks_online.inbox import Inbox
 
 from tests.emulators.qbo import QBOEmulator
+from tests.tap.harness import catalog_for
 from tests.webhooks.helpers import VERIFIER_TOKEN, make_settings, running_receiver, sign
 
 BIN = Path(sys.executable).parent
@@ -127,8 +128,9 @@ def test_a_wrong_client_secret_is_an_auth_error_not_retried(emu: QBOEmulator, tm
 
 def test_a_token_store_key_that_does_not_open_the_store(emu: QBOEmulator, tmp_path: Path) -> None:
     config = _live(emu, tmp_path)
-    assert run_tap(tmp_path, config, "--discover").returncode == 0
-    first = run_tap(tmp_path, {**config, "cdc_interval": 0})
+    catalog = tmp_path / "catalog.json"
+    catalog.write_text(json.dumps(catalog_for(["company_info"])))
+    first = run_tap(tmp_path, config, "--catalog", str(catalog))
     assert first.returncode == 0, first.stderr[-2000:]
     done = run_tap(tmp_path, {**config, "token_store_key": Fernet.generate_key().decode()})
     assert_refused_without_store_check(done, "token_store_key")

@@ -12,17 +12,22 @@ from tests.chaos.conftest import Rig, run_pipeline
 
 def test_throttle_storms_server_errors_and_connection_resets(rig: Rig) -> None:
     rig.select("customers", "invoices")
-    rig.emu.limiter.concurrent = 2  # the tap sends up to 10 at once: a storm of 429s
-    rig.emu.faults.error_5xx_rate = 0.15
-    rig.emu.faults.reset_rate = 0.1
+    rig.configure(page_size=10)  # many pages, read by concurrent slices
+    rig.emu.limiter.concurrent = 1  # the tap sends up to 10 at once: a storm of 429s
+    rig.emu.faults.fail_next("query", status=503, count=2)
+    rig.emu.faults.fail_next("batch", status=502)
+    rig.emu.faults.reset_next("query", count=2)
+    rig.emu.faults.error_5xx_rate = 0.1
+    rig.emu.faults.reset_rate = 0.05
     stormy = rig.sync()
     counters = rig.emu.counters()
-    assert counters.get("fault_5xx", 0) + counters.get("reset", 0) + counters.get("throttled", 0) > 0
+    assert counters.get("fault_5xx", 0) >= 3
+    assert counters.get("reset", 0) >= 2
     assert "Retrying QBO" in stormy.tap_log
     rig.emu.faults.clear()
-    rig.emu.mutate.update(
-        "Invoice", rig.emu.store.all("Invoice")[0]["Id"], {"PrivateNote": "after the storm"}
-    )
+    rig.emu.limiter.concurrent = 10
+    first = rig.emu.store.all("Invoice")[0]["Id"]
+    rig.emu.mutate.update("Invoice", first, {"PrivateNote": "after the storm"})
     rig.sync()
     rig.assert_matches_qbo()
 
@@ -56,7 +61,7 @@ def test_mutations_while_the_backfill_pages(rig: Rig) -> None:
 
 def test_tokens_expire_and_rotate_mid_run_with_two_processes_on_one_store(rig: Rig, tmp_path: Path) -> None:
     rig.select("customers", "invoices")
-    rig.emu.oauth.access_ttl = 302  # the tap refreshes 300 s early: every access token is due in ~2 s
+    rig.emu.oauth.access_ttl = 300  # the tap refreshes 300 s early: every token is due once issued
     rig.emu.oauth.rotate_after = 0  # and every refresh rotates the refresh token, killing the old one
     rig.emu.faults.latency_ms = 20
     other = tmp_path / "second"
@@ -73,7 +78,7 @@ def test_tokens_expire_and_rotate_mid_run_with_two_processes_on_one_store(rig: R
     worker.join()
     assert first.ok, first.tap_log[-3000:]
     assert second["run"].ok, second["run"].tap_log[-3000:]
-    assert rig.emu.counters().get("token", 0) >= 2
+    assert rig.emu.counters().get("token", 0) >= 4  # each process refreshed (and rotated) again and again
     rig.emu.faults.clear()
     rig.sync()  # the store still holds the live refresh token after all those rotations
     rig.assert_matches_qbo()

@@ -38,6 +38,7 @@ def assert_tables_equal_emulator(meltano: MeltanoProject, emu: QBOEmulator) -> N
             assert landed[record_id]["SyncToken"] == record["SyncToken"], f"{stream} {record_id} is stale"
 
 
+@pytest.mark.timeout(900)  # three Meltano runs of a full-size company; each full sync also retires versions
 def test_full_then_incremental_then_state_reset_converges(meltano: MeltanoProject, emu: QBOEmulator) -> None:
     meltano.env.update(tap_env(emu))
     run_job(meltano)

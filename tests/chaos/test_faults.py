@@ -41,9 +41,7 @@ def test_mutations_while_the_backfill_pages(rig: Rig) -> None:
 
     def churn() -> None:
         n = 0
-        while (
-            not stop.is_set() and n < len(invoices) // 2 - 1
-        ):  # updates from the front, deletes from the back
+        while not stop.is_set() and n < len(invoices) // 2 - 1:  # edits the front, deletes the back
             rig.emu.mutate.update("Invoice", invoices[n], {"PrivateNote": f"edited mid-backfill {n}"})
             rig.emu.mutate.delete("Invoice", invoices[-1 - n])
             n += 1

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
+from singer_sdk import Tap
 from tap_quickbooks_online.client import QBOClient
 from tap_quickbooks_online.errors import ThrottledError, install_log_redaction, register_secret
 from tap_quickbooks_online.tap import TapQuickBooksOnline
@@ -100,3 +101,20 @@ def test_secret_values_never_reach_a_log_record(
     for secret in (config["client_secret"], config["token_store_key"], "an-access-token-value-123"):
         assert secret not in text
     assert text.count("[redacted]") == 3
+
+
+def test_a_cleanup_error_never_replaces_the_failure(
+    config: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tap = TapQuickBooksOnline(config=config, catalog=catalog_for(["invoices"]))
+
+    def fail(*_args: Any) -> None:
+        raise RuntimeError("the real failure")
+
+    def broken_cleanup() -> None:
+        raise OSError("broken pipe while flushing")
+
+    monkeypatch.setattr(Tap, "sync_all", fail)
+    monkeypatch.setattr(tap, "_end_run", broken_cleanup)
+    with pytest.raises(RuntimeError, match="the real failure"):
+        tap.sync_all()

@@ -37,7 +37,7 @@ def meltano_kind(prop: dict[str, Any]) -> str:
     types = [t for t in ([types] if isinstance(types, str) else types) if t != "null"] or ["string"]
     if prop.get("format") == "date-time":
         return "date_iso8601"
-    # Meltano's `decimal` kind crashes when set from an env var (docs/meltano.md), so numbers travel as strings.
+    # Meltano's `decimal` kind crashes when set from an env var (docs/meltano.md): numbers go as strings.
     kinds = {"integer": "integer", "boolean": "boolean", "object": "object", "array": "array"}
     return kinds.get(types[0], "string")
 

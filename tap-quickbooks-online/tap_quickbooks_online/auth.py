@@ -19,12 +19,13 @@ import backoff
 import msgspec
 import requests
 
-from .errors import FatalError, RetriableError, TokenRevokedError, classify_oauth
+from .errors import FatalError, RetriableError, TokenRevokedError, classify_oauth, register_secret
 from .token_store import Tokens, TokenStore
 
 LOGGER = logging.getLogger("tap_quickbooks_online.auth")
 EARLY_REFRESH_SECONDS = 300  # refresh this long before the access token expires
 WARN_REFRESH_EXPIRY_DAYS = 14
+CONNECT_TIMEOUT_SECONDS = 10.0
 
 
 def fingerprint(secret: str) -> str:
@@ -81,7 +82,9 @@ class OAuthClient:
             if self._fresh(stored) and stored.access_token != rejected:
                 self._tokens = stored  # another process refreshed while we waited for the lock
             else:
-                self._tokens = self._refresh(stored)
+                self._tokens = self._refresh_or_explain(stored)
+        for secret in (self._tokens.access_token, self._tokens.refresh_token):
+            register_secret(secret)
         self._warn_if_expiring(self._tokens)
         return self._tokens.access_token
 
@@ -100,6 +103,15 @@ class OAuthClient:
                 "The configured refresh_token changed since the store was seeded: reseeding the store."
             )
         return Tokens(refresh_token=self._seed, seed_fingerprint=seed_print)
+
+    def _refresh_or_explain(self, stored: Tokens) -> Tokens:
+        try:
+            return self._refresh(stored)
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise FatalError(
+                f"Cannot reach Intuit's token endpoint {self.token_url} ({type(exc).__name__}). "
+                "Check oauth_token_url and the network."
+            ) from None
 
     @backoff.on_exception(
         backoff.expo,
@@ -120,7 +132,7 @@ class OAuthClient:
                 "User-Agent": self.user_agent,
                 "x-include-refresh-token-hard-expires-in": "true",
             },
-            timeout=self.timeout,
+            timeout=(min(CONNECT_TIMEOUT_SECONDS, self.timeout), self.timeout),
         )
         tid = response.headers.get("intuit_tid", "")
         if response.status_code != 200:

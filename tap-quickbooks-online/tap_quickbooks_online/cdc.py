@@ -1,7 +1,7 @@
 """Change data capture: one CDC call per run for every selected CDC-capable entity that is due.
 
-QBO facts (docs/qbo-api.md): CDC looks back at most 30 days; a response holds at most 1,000 objects, taken here
-as shared by all requested entities (the stricter reading), so a response at the cap marks every entity
+QBO facts (docs/qbo-api.md): CDC looks back at most 30 days; a response holds at most 1,000 objects, read
+here as shared by all requested entities (the stricter reading), so a response at the cap marks every entity
 of the call as possibly incomplete and those fall back to a LastUpdatedTime query. Deleted transactions
 come back as `{"status": "Deleted", "Id", "MetaData"}` stubs, which the fallback query cannot see, so
 the stubs of a capped response are still emitted.

@@ -41,6 +41,10 @@ SWITCH_INTERVAL = 0.0001
 # first such free and then keeps freed bodies in per-thread arenas, so peak RSS crept up with the pages
 # read (measured at 507 k records: 223 MB, 189 MB with the threshold pinned). Setting it pins it.
 M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES = -3, 128 * 1024
+CONNECT_TIMEOUT_SECONDS = (
+    10.0  # a host that does not answer fails fast; a slow page still has request_timeout
+)
+NETWORK_TRIES = 4  # a host that cannot be reached at all is a setting or an outage: fail in seconds
 
 
 def tune_interpreter() -> None:
@@ -75,14 +79,22 @@ class QBOClient:
         self.retries = 0
         self._count_lock = threading.Lock()
         self._local = threading.local()
-        self._call = backoff.on_exception(
+        network = backoff.on_exception(
             self._waits,
-            (RetriableError, requests.ConnectionError, requests.Timeout),
-            max_tries=lambda: self.max_tries,
+            (requests.ConnectionError, requests.Timeout),
+            max_tries=NETWORK_TRIES,
             jitter=None,
             on_backoff=self._on_backoff,
             logger=None,
         )(self._call_once)
+        self._call = backoff.on_exception(
+            self._waits,
+            RetriableError,
+            max_tries=lambda: self.max_tries,
+            jitter=None,
+            on_backoff=self._on_backoff,
+            logger=None,
+        )(network)
 
     # -- public API -----------------------------------------------------------------------------
     def query(self, statement: str) -> Envelope:
@@ -111,7 +123,13 @@ class QBOClient:
         data: bytes | None = None,
         content_type: str | None = None,
     ) -> Envelope:
-        result: Envelope = self._call(kind, method, path, params or {}, data, content_type)
+        try:
+            result: Envelope = self._call(kind, method, path, params or {}, data, content_type)
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise FatalError(
+                f"Cannot reach QBO at {self.base} after {NETWORK_TRIES} tries ({type(exc).__name__}). "
+                "Check api_base_url and the network."
+            ) from None
         return result
 
     def total_calls(self) -> int:
@@ -177,7 +195,7 @@ class QBOClient:
                 params={**params, "minorversion": self.minor_version},
                 data=data,
                 headers=headers,
-                timeout=self.timeout,
+                timeout=(min(CONNECT_TIMEOUT_SECONDS, self.timeout), self.timeout),
             )
         return self._parse(response)
 
@@ -217,7 +235,9 @@ class QBOClient:
         while True:
             retry_after = getattr(exc, "retry_after", None)
             ceiling = min(self.backoff_cap, self.backoff_base * 2**attempt)
-            delay = retry_after if retry_after is not None else random.uniform(ceiling / 2, ceiling)
+            # A server's Retry-After is obeyed up to the cap: a bogus "86400" must not park the run a day.
+            jittered = random.uniform(ceiling / 2, ceiling)
+            delay = min(retry_after, self.backoff_cap) if retry_after is not None else jittered
             attempt += 1
             exc = yield delay
 

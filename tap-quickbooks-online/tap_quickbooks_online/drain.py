@@ -11,21 +11,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import query as q
+from .batch import MAX_ITEMS, BatchItemsRejected, run_items
 from .client import QBOClient
 from .entities import Entity
-from .errors import FatalError, RetriableError, fault_from_json
 from .records import Row
-from .responses import Envelope, rows_of
+from .responses import rows_of
 
 LOGGER = logging.getLogger("tap_quickbooks_online.drain")
 READ_CHUNK = 10_000
-TRANSIENT_CODES = {"3001", "3002", "3003"}
 
 
 @dataclass
@@ -72,10 +70,27 @@ class InboxDrain:
             out.last_seq = max(out.last_seq, int(event.seq))
             if event.realm_id != self.realm_id or event.entity != entity.name:
                 continue
+            if not _well_formed(event):
+                continue
             _apply(out, entity, event)
         for deleted in out.deletes:
             out.fetch_ids.pop(deleted, None)
         return out
+
+
+def _well_formed(event: Any) -> bool:
+    """Events stored before the receiver checked id shapes may hold anything: such an event is reported
+    once (the cursor moves past it) and left to CDC, never sent to QBO and never allowed to block."""
+    if q.is_id(event.entity_id) and (not event.deleted_id or q.is_id(event.deleted_id)):
+        return True
+    LOGGER.error(
+        "Skipped webhook event seq %s: %s id %r is not a QBO id. CDC or the next reconciliation covers "
+        "that entity; the event is not retried.",
+        event.seq,
+        event.entity,
+        event.entity_id if not q.is_id(event.entity_id) else event.deleted_id,
+    )
+    return False
 
 
 def _apply(out: EntityEvents, entity: Entity, event: Any) -> None:
@@ -92,66 +107,44 @@ def _apply(out: EntityEvents, entity: Entity, event: Any) -> None:
 def fetch_by_ids(
     client: QBOClient, entity: Entity, ids: Sequence[str], batch_size: int
 ) -> Iterator[list[Row]]:
-    """Yield pages of the records with these ids (ids QBO no longer has are simply absent)."""
-    size = max(1, min(batch_size, 30))
+    """Yield pages of the records with these ids (ids QBO no longer has are simply absent).
+
+    An id whose query QBO refuses (a ValidationFault on that item) is skipped with an error naming it,
+    so one poison event never blocks the others; CDC or the next reconciliation covers that record.
+    Any other refusal fails the run before the inbox cursor moves (batch.py's policy).
+    """
+    size = max(1, min(batch_size, MAX_ITEMS))
     chunks = [list(ids[i : i + size]) for i in range(0, len(ids), size)]
-    for start in range(0, len(chunks), size):
-        items = [
-            {"bId": str(n), "Query": q.select_ids(entity, chunk)}
-            for n, chunk in enumerate(chunks[start : start + size])
-        ]
-        yield from _run_batch(client, entity, items)
+    for start in range(0, len(chunks), MAX_ITEMS):
+        group = chunks[start : start + MAX_ITEMS]
+        try:
+            yield from _fetch(client, entity, group)
+        except BatchItemsRejected as exc:
+            if not exc.all_rejected_requests:
+                raise
+            yield from _fetch_one_by_one(client, entity, [i for chunk in group for i in chunk])
 
 
-def _run_batch(
-    client: QBOClient, entity: Entity, items: list[dict[str, Any]], attempts: int = 4
-) -> Iterator[list[Row]]:
-    """One /batch request; items that fail transiently (throttle, SystemFault) are sent again."""
-    for _ in range(attempts):
-        envelope = client.batch(items)
-        by_bid = {item["bId"]: item for item in items}
-        retry: list[dict[str, Any]] = []
-        for answer in envelope.BatchItemResponse:
-            fault = fault_from_json({"Fault": answer.Fault}) if answer.Fault is not None else None
-            if fault is None:
-                yield rows_of(answer.QueryResponse, entity.name)
-            elif fault.code in TRANSIENT_CODES or fault.type.lower() == "systemfault":
-                retry.append(by_bid[str(answer.bId)])
-            else:
-                raise FatalError(f"QBO refused a batch item: {fault.describe()}")
-        if not retry:
-            return
-        LOGGER.warning("%d batch items failed transiently; sending them again.", len(retry))
-        items = retry
-    raise RetriableError(f"{len(items)} batch items kept failing transiently")
-
-
-def run_batch_queries(
-    client: QBOClient, statements: list[str], batch_size: int, parallel: int = 1
-) -> list[Envelope]:
-    """Run queries through /batch (up to batch_size per request, `parallel` requests at a time); returns
-    one envelope per query, in order (its item's QueryResponse and the time of its /batch answer)."""
-    size = max(1, min(batch_size, 30))
-    chunks = [statements[start : start + size] for start in range(0, len(statements), size)]
-    if parallel > 1 and len(chunks) > 1:
-        with ThreadPoolExecutor(min(parallel, len(chunks)), thread_name_prefix="qbo-batch") as pool:
-            answered = list(pool.map(lambda chunk: _batch_queries(client, chunk), chunks))
-    else:
-        answered = [_batch_queries(client, chunk) for chunk in chunks]
-    return [envelope for chunk in answered for envelope in chunk]
-
-
-def _batch_queries(client: QBOClient, statements: list[str]) -> list[Envelope]:
-    items = [{"bId": str(n), "Query": s} for n, s in enumerate(statements)]
-    envelope = client.batch(items)
-    answers = {str(a.bId): a for a in envelope.BatchItemResponse}
-    out: list[Envelope] = []
+def _fetch(client: QBOClient, entity: Entity, chunks: list[list[str]]) -> Iterator[list[Row]]:
+    items = [{"bId": str(n), "Query": q.select_ids(entity, chunk)} for n, chunk in enumerate(chunks)]
+    answers, _ = run_items(client, items)
     for item in items:
-        answer = answers.get(item["bId"])
-        if answer is None:
-            raise FatalError(f"QBO's /batch answer lacks item bId {item['bId']} ({item['Query']})")
-        if answer.Fault is not None:
-            fault = fault_from_json({"Fault": answer.Fault})
-            raise FatalError(f"QBO refused a batch query: {fault.describe() if fault else answer.Fault}")
-        out.append(Envelope(QueryResponse=answer.QueryResponse, time=envelope.time))
-    return out
+        yield rows_of(answers[item["bId"]].QueryResponse, entity.name)
+
+
+def _fetch_one_by_one(client: QBOClient, entity: Entity, ids: list[str]) -> Iterator[list[Row]]:
+    """Isolate the ids QBO refuses: each in its own item; refused ones are reported and skipped."""
+    for start in range(0, len(ids), MAX_ITEMS):
+        for one in ids[start : start + MAX_ITEMS]:
+            try:
+                yield from _fetch(client, entity, [[one]])
+            except BatchItemsRejected as exc:
+                if not exc.all_rejected_requests:
+                    raise
+                LOGGER.error(
+                    "Skipped the webhook event for %s Id %s: QBO refuses to fetch it (%s). CDC or the "
+                    "next reconciliation brings that record; nothing else is held back.",
+                    entity.name,
+                    one,
+                    next(iter(exc.errors.values())),
+                )

@@ -8,6 +8,7 @@ pass through `redact` before they reach an exception.
 
 from __future__ import annotations
 
+import logging
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -24,9 +25,19 @@ _THROTTLE_CODES = {"3001", "3002", "3003"}
 _AUTH_CODES = {"3200", "100", "120"}
 
 
+_KNOWN_SECRETS: set[str] = set()  # actual values (client secret, tokens, keys) seen by this process
+_MIN_SECRET_LENGTH = 6  # shorter values would redact ordinary words
+
+
+def register_secret(value: object) -> None:
+    """Remember a secret's actual value so that no message or log line ever shows it."""
+    if isinstance(value, str) and len(value) >= _MIN_SECRET_LENGTH:
+        _KNOWN_SECRETS.add(value)
+
+
 def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
     """Remove known secrets and anything that looks like a token from text meant for logs or errors."""
-    for secret in secrets:
+    for secret in sorted({*secrets, *_KNOWN_SECRETS}, key=len, reverse=True):
         if secret:
             text = text.replace(secret, "[redacted]")
     for pattern in _TOKEN_PATTERNS:
@@ -180,6 +191,22 @@ def classify(
     return FatalError(f"QBO rejected the request (HTTP {status}): {text}")
 
 
+def classify_item_fault(fault: Fault) -> QBOError:
+    """The error one /batch item's Fault stands for (batch.py): throttle and system faults are retried,
+    a ValidationFault rejects that item's statement, anything else stops the run."""
+    text = fault.describe()
+    kind = fault.type.lower()
+    if fault.code in _THROTTLE_CODES:
+        return ThrottledError(f"QBO throttled a /batch item: {text}")
+    if kind == "systemfault" or fault.code == "10000":
+        return RetriableError(f"QBO failed a /batch item (system fault): {text}")
+    if kind == "authenticationfault" or fault.code in _AUTH_CODES:
+        return AuthenticationError(f"QBO rejected the access token for a /batch item: {text}")
+    if kind == "validationfault":
+        return RequestRejectedError(f"QBO rejected a /batch item: {text}")
+    return FatalError(f"QBO refused a /batch item: {text}")
+
+
 def classify_oauth(status: int, body: bytes, tid: str = "") -> QBOError:
     """Map a failed token-endpoint response to an error with the fix in the message."""
     try:
@@ -202,3 +229,23 @@ def classify_oauth(status: int, body: bytes, tid: str = "") -> QBOError:
     if status == 429 or status >= 500:
         return RetriableError(f"Intuit's token endpoint is unavailable (HTTP {status}){where}")
     return FatalError(f"Token refresh failed (HTTP {status}, {error or 'no error code'}){where}")
+
+
+def install_log_redaction() -> None:
+    """Every log record of the process, whatever its logger, passes through `redact` (once)."""
+    factory = logging.getLogRecordFactory()
+    if getattr(factory, "redacts", False):
+        return
+
+    def make(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = factory(*args, **kwargs)
+        if _KNOWN_SECRETS:
+            try:
+                message = record.getMessage()
+            except Exception:  # a malformed format string: leave it to logging's own error path
+                return record
+            record.msg, record.args = redact(message), None
+        return record
+
+    make.redacts = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(make)

@@ -40,6 +40,7 @@ from types import TracebackType
 from typing import Any
 
 from tap_quickbooks_online.entities import ENTITIES
+from tap_quickbooks_online.query import is_id
 
 OPERATIONS = ("Create", "Update", "Delete", "Merge", "Void", "Emailed")
 
@@ -153,6 +154,7 @@ def _legacy_events(payload: dict[str, Any]) -> tuple[list[InboxEvent], int]:
                 continue
             key = f"legacy:{realm_id}:{entity}:{entity_id}:{operation}:{occurred_at}"
             deleted = _optional_text(item, "deletedId")
+            _check_ids(entity_id, deleted)
             events.append(InboxEvent(None, realm_id, entity, entity_id, operation, deleted, occurred_at, key))
     return events, ignored
 
@@ -169,9 +171,18 @@ def _cloud_event(item: dict[str, Any]) -> InboxEvent | None:
     occurred_at = normalize_time(item["time"]) if "time" in item else datetime.now(UTC).isoformat()
     data = item.get("data")
     deleted_id = _optional_text(data if isinstance(data, dict) else None, "deletedid")
+    _check_ids(entity_id, deleted_id)
     # CloudEvents guarantees only source + id to be unique.
     key = f"ce:{item.get('source', '')}:{event_id}"
     return InboxEvent(None, realm_id, entity, entity_id, operation, deleted_id, occurred_at, key)
+
+
+def _check_ids(entity_id: str, deleted_id: str | None) -> None:
+    """Only ids of Intuit's shape are stored: anything else could never be fetched (and once wedged the
+    drain), so the whole request is refused with the offending value named."""
+    for what, value in (("entity id", entity_id), ("deletedId", deleted_id)):
+        if value is not None and not is_id(value):
+            raise MalformedPayload(f"{what} {value[:40]!r} is not a QBO id (letters, digits, -_.: only)")
 
 
 def parse_payload(body: bytes) -> tuple[list[InboxEvent], int]:

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from . import query as q
+from .batch import run_queries
 from .client import QBOClient
-from .drain import run_batch_queries
 from .entities import Entity
 from .errors import FatalError
 from .records import Row
@@ -132,6 +132,6 @@ class Backfill:
         request of the per-minute budget for up to `batch_size` of them)."""
         window = q.Window(self.low)
         statements = [q.select_page(self.entity, window, 1, start=p) for p in positions]
-        answers = run_batch_queries(self.client, statements, self.batch_size)
+        answers = run_queries(self.client, statements, self.batch_size)
         found = [answer.rows(self.entity.name) for answer in answers]
         return [updated_at(rows[0]) if rows else None for rows in found]

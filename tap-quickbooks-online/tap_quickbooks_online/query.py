@@ -16,7 +16,8 @@ from .entities import Entity
 LAST_UPDATED = "MetaData.LastUpdatedTime"
 MAX_PAGE = 1000
 _OFFSET_NO_COLON = re.compile(r"([+-]\d{2})(\d{2})$")
-_ID = re.compile(r"^[0-9A-Za-z\-_.:]+$")
+# Intuit's ids are short digit strings; the wider set here is what select_ids will quote (never raw SQL).
+_ID = re.compile(r"^[0-9A-Za-z\-_.:]{1,64}$")
 
 
 def parse_ts(text: str) -> datetime:
@@ -86,9 +87,14 @@ def count(entity: Entity, window: Window | None) -> str:
     return f"SELECT COUNT(*) FROM {entity.name}{_where(entity, window.conditions() if window else [])}"
 
 
+def is_id(value: object) -> bool:
+    """Whether `value` has the shape of a QBO entity id (webhook events are checked with it)."""
+    return isinstance(value, str) and _ID.match(value) is not None
+
+
 def select_ids(entity: Entity, ids: Sequence[str]) -> str:
     """Fetch records by id (webhook events): every id is validated, none is interpolated raw."""
-    bad = [i for i in ids if not _ID.match(i)]
+    bad = [i for i in ids if not is_id(i)]
     if bad:
         raise ValueError(f"refusing malformed QBO ids {bad[:3]!r}")
     id_list = ", ".join(quote(i) for i in ids)

@@ -24,9 +24,10 @@ from typing import Any
 
 from . import query as q
 from .auth import OAuthClient
+from .batch import run_queries
 from .cdc import ChangeFeed, within_window
 from .client import QBOClient
-from .drain import InboxDrain, run_batch_queries
+from .drain import InboxDrain
 from .entities import BY_NAME, Entity
 from .limiter import RateLimiter
 from .paging import Backfill, updated_at
@@ -38,6 +39,9 @@ LOGGER = logging.getLogger("tap_quickbooks_online.run")
 PREFETCH_ROWS = 100  # rows per stream in the run's first /batch: small streams finish there
 MAX_BUFFERED_PAGES = 16  # pages of later streams read ahead (~1 MB each): memory stays flat
 COMPANY_INFO = BY_NAME["CompanyInfo"]
+DEFAULT_RECONCILE_EVERY = timedelta(hours=168)
+RECONCILE_DUE = "reconcile_due"  # stream state: why the next run must re-read the stream whole
+RECONCILED_AT = "reconciled_at"  # stream state: when the last whole read (a FULL sync) finished
 
 
 class Mode(enum.Enum):
@@ -52,14 +56,39 @@ def bookmark_of(state: Mapping[str, Any]) -> datetime | None:
     return q.parse_ts(value) if isinstance(value, str) and value else None
 
 
-def decide(entity: Entity, state: Mapping[str, Any], now: datetime, cdc_interval: float) -> Mode:
+def decide(
+    entity: Entity,
+    state: Mapping[str, Any],
+    now: datetime,
+    cdc_interval: float,
+    reconcile_every: timedelta = DEFAULT_RECONCILE_EVERY,
+) -> Mode:
     bookmark = bookmark_of(state)
     if bookmark is None:
         return Mode.FULL
     polled = state.get("cdc_polled_at")
     if polled and (now - q.parse_ts(polled)).total_seconds() < cdc_interval:
         return Mode.IDLE
+    if reconcile_reason(entity, state, bookmark, now, reconcile_every):
+        return Mode.FULL
     return Mode.CDC if entity.cdc and within_window(bookmark, now) else Mode.QUERY
+
+
+def reconcile_reason(
+    entity: Entity, state: Mapping[str, Any], bookmark: datetime, now: datetime, every: timedelta
+) -> str | None:
+    """Why this incremental stream must be read whole again (a versioned FULL sync, so the target flags
+    every row not re-sent: docs/deletes.md), or None. Deletes are otherwise seen only through CDC."""
+    if entity.kind == "singleton":
+        return None
+    if state.get(RECONCILE_DUE):
+        return str(state[RECONCILE_DUE])
+    if entity.cdc and not within_window(bookmark, now):
+        return "the last sync is older than CDC's 30-day window, so deletes and merges since are unseen"
+    last = state.get(RECONCILED_AT)
+    if not entity.cdc and (not isinstance(last, str) or now - q.parse_ts(last) >= every):
+        return f"{entity.name} has no CDC; deletes are found by a reconciliation every {every}"
+    return None
 
 
 @dataclass(frozen=True)
@@ -76,10 +105,12 @@ class RunContext:
     def __init__(self, config: Mapping[str, Any], streams: dict[str, tuple[Entity, dict[str, Any]]]) -> None:
         self.config = config
         self.now = datetime.now(UTC)
+        every = timedelta(hours=float(config.get("reconcile_interval_hours", 168)))
         self.modes = {
-            name: decide(e, st, self.now, float(config.get("cdc_interval", 10800)))
+            name: decide(e, st, self.now, float(config.get("cdc_interval", 10800)), every)
             for name, (e, st) in streams.items()
         }
+        self.reconcile_every = every
         self._streams = streams
         self._first_pages: dict[str, FirstPage] | None = None
         self._prefetch_lock = threading.Lock()
@@ -180,7 +211,7 @@ class RunContext:
         if not statements:
             return {}
         per_batch = min(self.batch_size, 2 * (q.MAX_PAGE // PREFETCH_ROWS))
-        answers = iter(run_batch_queries(self.client, statements, per_batch, self.workers))
+        answers = iter(run_queries(self.client, statements, per_batch, self.workers))
         pages: dict[str, FirstPage] = {}
         for name in names:
             answer = next(answers)
@@ -233,8 +264,9 @@ class RunContext:
             self.scheduler.close()
 
     def low_bound(self, entity: Entity, state: Mapping[str, Any]) -> datetime | None:
-        """Where a read starts: the bookmark; without one, start_date for transactions, else everything."""
-        bookmark = bookmark_of(state)
+        """Where a read starts: the bookmark, unless the stream is read whole (FULL); then start_date for
+        transactions, else everything."""
+        bookmark = None if self.modes.get(entity.name) is Mode.FULL else bookmark_of(state)
         if bookmark is not None or entity.kind != "transaction":
             return bookmark
         start = self.config.get("start_date")

@@ -24,7 +24,16 @@ from .drain import fetch_by_ids
 from .entities import Entity, load_schema
 from .paging import Walk
 from .records import RecordLines, Row
-from .run import PREFETCH_ROWS, FirstPage, Mode, RunContext
+from .run import (
+    PREFETCH_ROWS,
+    RECONCILE_DUE,
+    RECONCILED_AT,
+    FirstPage,
+    Mode,
+    RunContext,
+    bookmark_of,
+    reconcile_reason,
+)
 from .writer import BufferedMsgSpecWriter
 
 if TYPE_CHECKING:
@@ -154,7 +163,15 @@ class QBOStream(Stream):
 
     # -- modes (each yields pages of rows) -----------------------------------------------------
     def _full(self, run: RunContext, state: dict[str, Any]) -> Iterator[list[Row]]:
-        """The prefetched first page; if it was full, the rest from the run's concurrent backfill."""
+        """The prefetched first page; if it was full, the rest from the run's concurrent backfill.
+
+        The rows go out as one table version (ACTIVATE_VERSION before and after them), so the target flags
+        every row this read did not re-send: what QBO no longer has (docs/deletes.md). A read that stops
+        half-way sends no closing message, and the next run reads the stream whole again.
+        """
+        self._log_reconcile(run, state)
+        version = int(run.now.timestamp() * 1000)
+        self._write_activate_version_message(version)
         first = run.first_page(self.entity)
         rows = first.rows
         started = q.parse_ts(first.time) if first.time else run.now
@@ -168,11 +185,27 @@ class QBOStream(Stream):
                 progress.add(len(page))
                 yield page
             progress.log()
+        self._write_activate_version_message(version)
+        state.pop(RECONCILE_DUE, None)
+        state[RECONCILED_AT] = run.now.isoformat()
         self._save(state, run, started)
+
+    def _log_reconcile(self, run: RunContext, state: dict[str, Any]) -> None:
+        bookmark = bookmark_of(state)
+        reason = (
+            reconcile_reason(self.entity, state, bookmark, run.now, run.reconcile_every) if bookmark else None
+        )
+        if reason:
+            self.logger.warning(
+                "%s: reading the whole stream again to find deleted rows (%s).", self.name, reason
+            )
 
     def _cdc(self, run: RunContext, state: dict[str, Any]) -> Iterator[list[Row]]:
         result = run.feed.result()
         if result is None or result.capped:
+            # Deletes beyond CDC's cap (or all of them, when CDC was refused) are unseen: the next run
+            # reads this stream whole as one table version (docs/deletes.md).
+            state[RECONCILE_DUE] = "CDC was capped or refused, so some deletes may be unseen"
             yield [r for r in (result.for_entity(self.entity.name) if result else []) if r.deleted]
             bookmark = q.parse_ts(state["replication_key_value"])
             yield from self._walk(run, state, q.Window(bookmark), None, result.time if result else None)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 from collections.abc import Iterable
+from types import FrameType
 from typing import Any, NoReturn
 
 from singer_sdk import Stream, Tap
@@ -13,6 +15,7 @@ from singer_sdk import typing as th
 from singer_sdk.mapper import PluginMapper
 
 from .entities import ENTITIES, Entity
+from .errors import QBOError, install_log_redaction, register_secret
 from .report_stream import ReportStream
 from .reports import REPORTS
 from .run import RunContext
@@ -20,7 +23,12 @@ from .streams import QBOStream
 from .token_store import KEY_ENV
 from .writer import BufferedMsgSpecWriter
 
-S, INT = th.StringType, th.IntegerType
+S = th.StringType
+
+
+def INT(minimum: int, maximum: int) -> th.IntegerType:
+    """An integer setting with bounds: a bad value fails config validation, naming the setting."""
+    return th.IntegerType(minimum=minimum, maximum=maximum)
 
 
 def _p(name: str, kind: Any, description: str, title: str, **kw: Any) -> th.Property[Any]:
@@ -72,49 +80,64 @@ CONFIG_SCHEMA = th.PropertiesList(
         "OAuth Token URL",
         default="https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer",
     ),
-    _p("minor_version", INT, "QBO API minorversion parameter.", "Minor Version", default=75),
+    _p("minor_version", INT(1, 999), "QBO API minorversion parameter.", "Minor Version", default=75),
     _p(
         "cdc_interval",
-        INT,
+        INT(0, 2_592_000),
         "Seconds between CDC polls; runs in between only drain the webhook inbox.",
         "CDC Interval",
         default=10800,
     ),
-    _p("page_size", INT, "Rows per query page (QBO maximum 1000).", "Page Size", default=1000),
-    _p("batch_size", INT, "Items per /batch request (QBO maximum 30).", "Batch Size", default=30),
+    _p("page_size", INT(1, 1000), "Rows per query page (QBO maximum 1000).", "Page Size", default=1000),
+    _p("batch_size", INT(1, 30), "Items per /batch request (QBO maximum 30).", "Batch Size", default=30),
     _p(
         "max_requests_per_minute",
-        INT,
+        INT(1, 1_000_000),
         "Request limit per realm per minute.",
         "Max Requests/Minute",
         default=500,
     ),
     _p(
         "max_concurrent_requests",
-        INT,
+        INT(1, 10),
         "Concurrent requests per realm.",
         "Max Concurrent Requests",
         default=10,
     ),
     _p(
         "max_batch_requests_per_minute",
-        INT,
+        INT(1, 1_000_000),
         "/batch request limit per minute.",
         "Max Batch Requests/Minute",
         default=40,
     ),
     _p(
         "settle_seconds",
-        INT,
+        INT(0, 3600),
         "Bookmarks stay this far behind QBO's clock, so rows committed late in the "
         "same second are re-read rather than missed.",
         "Settle Seconds",
         default=30,
     ),
-    _p("request_timeout", INT, "HTTP timeout in seconds.", "Request Timeout", default=120),
+    _p(
+        "request_timeout",
+        INT(5, 600),
+        "HTTP read timeout in seconds (connecting times out after at most 10 s).",
+        "Request Timeout",
+        default=120,
+    ),
+    _p(
+        "reconcile_interval_hours",
+        INT(1, 8760),
+        "Hours between reconciliations of entities without CDC (TimeActivity, TaxAgency, TaxCode, "
+        "TaxRate): the stream is read whole and the target flags every row QBO no longer has. Streams "
+        "with CDC are reconciled only after a gap CDC cannot cover.",
+        "Reconcile Interval Hours",
+        default=168,
+    ),
     _p(
         "report_lookback_months",
-        th.IntegerType(minimum=0, maximum=36),
+        INT(0, 36),
         "Closed months each report sync reads again (month-end close back-dates entries), besides the "
         "current month. See docs/reports.md.",
         "Report Lookback Months",
@@ -122,7 +145,7 @@ CONFIG_SCHEMA = th.PropertiesList(
     ),
     _p(
         "report_interval",
-        th.IntegerType(minimum=0, maximum=2678400),
+        INT(0, 2678400),
         "Seconds between report syncs; runs in between skip the report streams (default: daily).",
         "Report Interval",
         default=86400,
@@ -142,17 +165,17 @@ CONFIG_SCHEMA = th.PropertiesList(
         secret=True,
     ),
     _p("webhook_host", S, "Webhook receiver bind address.", "Webhook Host", default="127.0.0.1"),
-    _p("webhook_port", INT, "Webhook receiver port.", "Webhook Port", default=8080),
+    _p("webhook_port", INT(0, 65535), "Webhook receiver port.", "Webhook Port", default=8080),
     _p(
         "webhook_max_body_bytes",
-        INT,
+        INT(1, 104857600),
         "Largest webhook body accepted.",
         "Webhook Max Body Bytes",
         default=1048576,
     ),
     _p(
         "webhook_retention_days",
-        INT,
+        INT(0, 3650),
         "Days an inbox event is kept after it was received, consumed or not (0 keeps events forever).",
         "Webhook Retention Days",
         default=30,
@@ -166,10 +189,17 @@ CONFIG_SCHEMA = th.PropertiesList(
     ),
     _p(
         "webhook_trigger_debounce_seconds",
-        INT,
+        th.NumberType(minimum=0, maximum=3600),
         "Seconds after the first new event before the trigger command runs; later events coalesce into it.",
         "Webhook Trigger Debounce Seconds",
         default=5,
+    ),
+    _p(
+        "webhook_trigger_timeout_seconds",
+        INT(60, 86400),
+        "Longest run of the trigger command; past it the command is terminated, then killed.",
+        "Webhook Trigger Timeout Seconds",
+        default=3600,
     ),
 ).to_dict()
 
@@ -186,7 +216,23 @@ class TapQuickBooksOnline(Tap):
         # singer-sdk sets up stream maps here (three copies of every schema: 0.4 s). They are set up on
         # first use instead, so a sync sends its first requests before paying for them (sync_all).
         self._mapper_wanted = setup_mapper
+        install_log_redaction()
         super().__init__(setup_mapper=False, **kwargs)
+        for name, spec in CONFIG_SCHEMA["properties"].items():
+            if spec.get("secret"):
+                register_secret(self.config.get(name))
+        register_secret(os.environ.get(KEY_ENV))
+
+    def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
+        """SIGTERM/SIGINT end the run at once with a failure code (singer-sdk's handler exits 0, after
+        worker threads finish their retries). Nothing is lost: no STATE follows records not yet sent,
+        so the next run starts from the last committed state."""
+        name = signal.Signals(signum).name
+        os.write(
+            2,
+            f"tap-quickbooks-online stopped by {name}; the next run resumes from the last state.\n".encode(),
+        )
+        os._exit(128 + signum)
 
     @property
     def mapper(self) -> PluginMapper:
@@ -242,16 +288,28 @@ class TapQuickBooksOnline(Tap):
             if self._run is not None:
                 self._run.start_prefetch()
             super().sync_all()
-        finally:
-            self._end_run()
+        except BaseException:
+            self._end_run_after_error()
+            raise
+        self._end_run()
 
     def run_sync_dry_run(  # type: ignore[misc]  # final in singer-sdk; only wrapped
         self, dry_run_record_limit: int | None = 1, streams: Iterable[Stream] | None = None
     ) -> bool:
         try:
-            return super().run_sync_dry_run(dry_run_record_limit, streams)
-        finally:
+            done = super().run_sync_dry_run(dry_run_record_limit, streams)
+        except BaseException:
+            self._end_run_after_error()
+            raise
+        self._end_run()
+        return done
+
+    def _end_run_after_error(self) -> None:
+        """Clean up after a failure without letting a cleanup error replace the failure being raised."""
+        try:
             self._end_run()
+        except Exception as exc:
+            self.logger.warning("Cleanup after the failure also failed: %s", exc)
 
     def _end_run(self) -> None:
         """Stop the run's page fetchers, write out what is buffered, and report the API calls."""
@@ -260,6 +318,9 @@ class TapQuickBooksOnline(Tap):
         if self._run is not None:
             self._run.close()
             self.logger.info(self._run.summary())
+
+
+CHECK_INPUTS = "Check the --config, --state and --catalog files."
 
 
 def cli() -> None:
@@ -274,6 +335,14 @@ def cli() -> None:
         code: object = 0
     except SystemExit as exc:
         code = exc.code
+    except QBOError as exc:  # the message names the fix; a traceback would only bury it
+        code = f"tap-quickbooks-online: error: {exc}"
+    except FileNotFoundError as exc:
+        code = f"tap-quickbooks-online: error: {exc} {CHECK_INPUTS}"
+    except ValueError as exc:
+        if type(exc).__name__ != "JSONDecodeError":  # json's or simplejson's (singer-sdk reads with it)
+            raise
+        code = f"tap-quickbooks-online: error: an input file is not JSON ({exc}). {CHECK_INPUTS}"
     hard_exit(code)
 
 

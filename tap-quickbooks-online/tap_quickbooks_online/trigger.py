@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 logger = logging.getLogger(__name__)
 
 Runner = Callable[[], int]
+KILL_GRACE_SECONDS = 30.0
 
 
 class Trigger:
@@ -70,12 +71,15 @@ class Trigger:
         process = self._process
         if self._thread.is_alive() and process is not None:
             logger.warning("Sync command still running after %.0f s at shutdown; terminating it", timeout)
-            process.terminate()
+            _end(process)
             self._thread.join(timeout)
 
     def _loop(self) -> None:
         while self._next_run_due():
-            self._run_once()
+            try:
+                self._run_once()
+            except Exception:  # the trigger outlives any one run; the next notification runs again
+                logger.exception("Sync command trigger failed; waiting for the next event")
 
     def _next_run_due(self) -> bool:
         """Block until a notification arrived and its debounce window passed; False when stopping."""
@@ -110,7 +114,18 @@ class Trigger:
             return self._process.wait(self._timeout)
         except subprocess.TimeoutExpired:
             logger.error("Sync command exceeded %s s; terminating it", self._timeout)
-            self._process.terminate()
-            return self._process.wait()
+            return _end(self._process)
         finally:
             self._process = None
+
+
+def _end(process: subprocess.Popen[bytes]) -> int:
+    """SIGTERM, then SIGKILL if the command has not exited within KILL_GRACE_SECONDS."""
+    grace_seconds = KILL_GRACE_SECONDS
+    process.terminate()
+    try:
+        return process.wait(grace_seconds)
+    except subprocess.TimeoutExpired:
+        logger.error("Sync command ignored SIGTERM for %.0f s; killing it", grace_seconds)
+        process.kill()
+        return process.wait()

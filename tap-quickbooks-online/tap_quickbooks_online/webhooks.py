@@ -32,6 +32,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from tap_quickbooks_online.errors import redact
 from tap_quickbooks_online.inbox import Inbox, InboxError, parse_payload
 from tap_quickbooks_online.tap import CONFIG_SCHEMA
 from tap_quickbooks_online.trigger import Trigger
@@ -62,6 +63,7 @@ class WebhookSettings:
     retention_days: int
     trigger_command: str | None
     trigger_debounce_seconds: float
+    trigger_timeout_seconds: float
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> WebhookSettings:
@@ -80,15 +82,24 @@ class WebhookSettings:
             if value is not None:
                 values[name] = _convert(f"webhook_{name}", value, convert)
         values["realm_id"] = str(config["realm_id"]) if config.get("realm_id") else None
-        settings = cls(**values)
-        if not 0 <= settings.port <= 65535 or settings.max_body_bytes < 1 or settings.retention_days < 0:
-            raise ValueError("webhook_port, webhook_max_body_bytes or webhook_retention_days is out of range")
-        return settings
+        for name, value in values.items():
+            _check_bounds(f"webhook_{name}", value)
+        return cls(**values)
+
+
+def _check_bounds(name: str, value: Any) -> None:
+    """The tap's config_jsonschema bounds, applied to the receiver's numeric settings too."""
+    spec = CONFIG_SCHEMA["properties"].get(name, {})
+    low, high = spec.get("minimum"), spec.get("maximum")
+    if isinstance(value, int | float) and (
+        (low is not None and value < low) or (high is not None and value > high)
+    ):
+        raise ValueError(f"{name} is out of range: {value} (allowed {low} to {high})")
 
 
 _SETTINGS: dict[str, Callable[[Any], Any]] = {
     "inbox_path": Path, "host": str, "port": int, "max_body_bytes": int, "retention_days": int,
-    "trigger_command": str, "trigger_debounce_seconds": float,
+    "trigger_command": str, "trigger_debounce_seconds": float, "trigger_timeout_seconds": float,
 }  # fmt: skip
 
 
@@ -189,7 +200,7 @@ class Receiver:
         try:
             last_seq = await anyio.to_thread.run_sync(self.inbox.last_seq)
         except Exception as exc:
-            return JSONResponse({"status": "error", "error": f"inbox: {exc}"}, status_code=503)
+            return JSONResponse({"status": "error", "error": f"inbox: {self._redact(exc)}"}, status_code=503)
         trigger = self.trigger
         body = {"status": "ok", "inbox_last_seq": last_seq, "counters": dict(self.counters)}
         if trigger is not None:
@@ -204,9 +215,17 @@ class Receiver:
                 logger.info("Purged %d webhook events older than %d days", purged, days)
 
     async def purge_periodically(self) -> None:
+        """Purge every hour; a failed purge is logged and tried again next hour, never ends the task."""
         while self.settings.retention_days:
             await asyncio.sleep(_PURGE_INTERVAL_SECONDS)
-            await self.purge()
+            try:
+                await self.purge()
+            except Exception as exc:
+                self.counters["purge_errors"] += 1
+                logger.error("Purging old webhook events failed (retried in an hour): %s", self._redact(exc))
+
+    def _redact(self, exc: BaseException) -> str:
+        return redact(str(exc), (self.settings.verifier_token,))
 
 
 def create_app(
@@ -215,12 +234,19 @@ def create_app(
     """The ASGI app. Without ``trigger``, one is built from the settings when a command is configured."""
     inbox = inbox or Inbox(settings.inbox_path)
     if trigger is None and settings.trigger_command:
-        trigger = Trigger(settings.trigger_command, settings.trigger_debounce_seconds)
+        trigger = Trigger(
+            settings.trigger_command,
+            settings.trigger_debounce_seconds,
+            run_timeout_seconds=settings.trigger_timeout_seconds,
+        )
     receiver = Receiver(settings, inbox, trigger)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await receiver.purge()
+        try:
+            await receiver.purge()
+        except Exception as exc:  # the receiver still takes webhooks; the hourly purge tries again
+            logger.error("Purging old webhook events failed at start-up: %s", receiver._redact(exc))
         purger = asyncio.create_task(receiver.purge_periodically())
         if trigger is not None:
             trigger.start()

@@ -51,7 +51,7 @@ def assert_report_tables_balance(meltano: MeltanoProject) -> None:
     assert set(net.values()) == {Decimal(0)}
 
 
-@pytest.mark.timeout(600)  # three meltano runs, two of them full syncs that include the report backfills
+@pytest.mark.timeout(900)  # three Meltano runs; full syncs include report backfills and retire versions
 def test_full_then_incremental_then_state_reset_converges(meltano: MeltanoProject, emu: QBOEmulator) -> None:
     meltano.env.update(tap_env(emu))
     run_job(meltano)

@@ -175,9 +175,11 @@ def test_no_change_incremental_makes_at_most_two_calls(emu: QBOEmulator, config:
     assert third.state["bookmarks"] == second.state["bookmarks"]
 
 
-def test_bookmark_older_than_cdc_window_falls_back_to_a_query(
+def test_bookmark_older_than_cdc_window_reads_the_stream_whole_as_one_version(
     emu: QBOEmulator, config: dict[str, Any]
 ) -> None:
+    """Past CDC's 30 days deletes are unseen: the stream is read whole between two ACTIVATE_VERSIONs, so
+    the target flags every row not re-sent (docs/deletes.md); streams still in the window keep CDC."""
     first = run_tap(config, streams=["invoices", "customers"])
     old = (datetime.now(UTC) - timedelta(days=40)).isoformat()
     state = first.state
@@ -187,16 +189,18 @@ def test_bookmark_older_than_cdc_window_falls_back_to_a_query(
     second = run_tap(config, state=state, streams=["invoices", "customers"])
     delta = {k: v - before.get(k, 0) for k, v in emu.counters().items()}
     assert delta.get("cdc") == 1, "customers stay on CDC"
-    assert delta.get("batch", 0) + delta.get("query", 0) >= 1
-    cutoff = datetime.fromisoformat(old)
-    want = {
-        r["Id"]
-        for r in emu.store.all("Invoice")
-        if datetime.fromisoformat(r["MetaData"]["LastUpdatedTime"]) >= cutoff
-    }
-    assert want, "the emulator must hold invoices changed in the last 40 days"
-    assert {r["Id"] for r in second.records["invoices"]} == want
-    assert datetime.fromisoformat(second.state["bookmarks"]["invoices"]["replication_key_value"]) > cutoff
+    assert {r["Id"] for r in second.records["invoices"]} == {r["Id"] for r in emu.store.all("Invoice")}
+    versions = [m for m in second.messages if m["type"] == "ACTIVATE_VERSION"]
+    assert [m["stream"] for m in versions] == ["invoices", "invoices"]
+    assert versions[0]["version"] == versions[1]["version"]
+    kinds = [m["type"] for m in second.messages if m.get("stream") == "invoices"]
+    assert kinds.index("ACTIVATE_VERSION") < kinds.index("RECORD")
+    assert kinds[::-1].index("ACTIVATE_VERSION") < kinds[::-1].index("RECORD")  # the closing one: after
+    assert "older than CDC's 30-day window" in second.log_text
+    assert datetime.fromisoformat(second.state["bookmarks"]["invoices"]["replication_key_value"]) > (
+        datetime.fromisoformat(old)
+    )
+    assert "reconciled_at" in second.state["bookmarks"]["invoices"]
 
 
 def expire_access_token(config: dict[str, Any]) -> None:

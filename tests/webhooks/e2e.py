@@ -20,7 +20,7 @@ from .helpers import VERIFIER_TOKEN, make_settings, running_receiver
 from .pipeline import PipelineResult, run_pipeline
 
 STREAMS = ("invoices", "customers")
-NO_CDC = 10**9  # cdc_interval that keeps CDC from running, so only the inbox can deliver changes
+NO_CDC = 2_592_000  # cdc_interval at its maximum (30 days): only the inbox can deliver changes
 
 
 @dataclass

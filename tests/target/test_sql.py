@@ -108,6 +108,9 @@ def test_ddl_and_dml_text() -> None:
         sql.retire_versions(INVOICES, 3, hard_delete=False),
         sql.retire_versions(INVOICES, 3, hard_delete=True),
         sql.merge(INVOICES, STAGED, ["k", "v"], sql.MergeSpec(["k"], ["v"], {}, False)),
+        sql.insert_missing(INVOICES, STAGED, ["k", "_sdc_sequence"], ["_sdc_sequence"]),
+        sql.insert_missing_rows(INVOICES, ["k", "n"], [["a", 1], ["b", 2]], ["k"]),
+        sql.select_where(INVOICES, "status", "pending"),
     ],
 )
 def test_statements_parse_as_databricks(statement: str) -> None:
@@ -117,14 +120,15 @@ def test_statements_parse_as_databricks(statement: str) -> None:
 def test_literals_escape_and_round_trip() -> None:
     when = dt.datetime(2024, 3, 1, 2, 3, 4, tzinfo=dt.timezone(dt.timedelta(hours=-8)))
     row = ["it's a \\ path", None, True, 42, Decimal("1.000000001"), 0.5, when]
-    statement = sql.insert_rows("`a`.`b`.`_audit`", ["s", "n", "b", "i", "d", "f", "t"], [row])
-    assert statement.endswith(
-        "VALUES ('it\\'s a \\\\ path', NULL, TRUE, 42, 1.000000001, 0.5, "
-        "TIMESTAMP '2024-03-01T10:03:04+00:00')"
-    )
-    values = parse(statement).find(exp.Tuple)
-    assert values is not None
-    assert values.expressions[0].this == "it's a \\ path"
+    columns = ["s", "n", "b", "i", "d", "f", "t"]
+    statement = sql.insert_missing_rows("`a`.`b`.`_audit`", columns, [row], ["s"])
+    assert (
+        "SELECT 'it\\'s a \\\\ path' AS `s`, NULL AS `n`, TRUE AS `b`, 42 AS `i`, 1.000000001 AS `d`, "
+        "0.5 AS `f`, TIMESTAMP '2024-03-01T10:03:04+00:00' AS `t`"
+    ) in statement
+    first = parse(statement).find(exp.Alias)
+    assert first is not None
+    assert first.this.this == "it's a \\ path"
 
 
 def test_identifiers_with_backticks_are_escaped() -> None:

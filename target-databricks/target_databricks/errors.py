@@ -40,6 +40,9 @@ REJECTED_MARKERS = (
 # OAuth answers that no retry can fix (RFC 6749 section 5.2): a wrong client id or secret.
 AUTH_MARKERS = ("invalid_client", "unauthorized_client", "invalid_grant", "access_denied")
 
+# A certificate the client refuses is configuration (wrong host, intercepting proxy), never transient.
+CONFIG_MARKERS = ("CERTIFICATE_VERIFY_FAILED", "SSLCertVerificationError", "WRONG_VERSION_NUMBER")
+
 # Tuning for the retry loop; tests shrink these so that retries take milliseconds. `max_total_seconds`
 # bounds one call's retries as a whole, whatever the attempts left.
 RETRY_SETTINGS: dict[str, float] = {
@@ -56,6 +59,10 @@ class AuthenticationError(PermissionError):
 
 class RetriesExhausted(RuntimeError):
     """A transient error outlasted the retry budget: the run stops (nothing is quarantined)."""
+
+
+class WarehouseUnreachable(ConnectionError):
+    """No TCP connection to the warehouse within connect_timeout_seconds: the run stops at once."""
 
 
 class BatchRejected(Exception):
@@ -85,7 +92,7 @@ def http_status(exc: BaseException) -> int | None:
 
 def classify(exc: BaseException) -> ErrorKind:
     """Transient errors are retried with backoff; auth errors refresh credentials once; the rest stop."""
-    if isinstance(exc, RetriesExhausted):
+    if isinstance(exc, RetriesExhausted | WarehouseUnreachable):
         return ErrorKind.TERMINAL
     if isinstance(exc, BatchRejected):
         return ErrorKind.REJECTED
@@ -95,6 +102,8 @@ def classify(exc: BaseException) -> ErrorKind:
         return ErrorKind.AUTH
     if any(marker in text for marker in REJECTED_MARKERS):
         return ErrorKind.REJECTED
+    if any(marker in text for marker in CONFIG_MARKERS):
+        return ErrorKind.TERMINAL
     if status == 429 or (status is not None and 500 <= status < 600 and status != 501):
         return ErrorKind.TRANSIENT
     if any(marker in text for marker in TRANSIENT_MARKERS):

@@ -158,6 +158,16 @@ CONFIG = th.PropertiesList(
         maximum=3_600,
     ),
     _setting(
+        "connect_timeout_seconds",
+        th.IntegerType,
+        "Connect timeout seconds",
+        "How long to keep trying to open a connection to the warehouse before the run stops with an "
+        "error naming the address (databricks engine).",
+        default=30,
+        minimum=1,
+        maximum=600,
+    ),
+    _setting(
         "flattening_max_depth",
         th.IntegerType,
         "Flattening max depth",

@@ -30,7 +30,7 @@ from typing import Any
 
 import simplejson
 
-from tests.target.conftest import INVOICE_SCHEMA, DatabricksHarness, Harness, schema_message
+from tests.target.conftest import DatabricksHarness, Harness, schema_message
 
 ROOT = Path(__file__).resolve().parents[2]
 REALM = "9341453050298741"

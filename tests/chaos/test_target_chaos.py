@@ -81,8 +81,10 @@ def test_unknown_error_stops_the_run_without_state(place: Harness, tmp_path: Pat
     parts = chunks(records, BATCH)
     failed = _process_run(place, tmp_path, parts, "fail_write:2").finish()
     assert failed.returncode != 0
-    assert failed.error is not None and "chaos: an error the target does not know" in failed.error
-    assert "(terminal)" in failed.error and "nothing was quarantined" in failed.error
+    assert failed.error is not None
+    assert "chaos: an error the target does not know" in failed.error
+    assert "(terminal)" in failed.error
+    assert "nothing was quarantined" in failed.error
     assert failed.last_chunk is None or failed.last_chunk < 1
     assert _pending_quarantine(place) == []  # an error nobody classified is not the batch's fault
     _follow_up(place, parts, failed)
@@ -103,9 +105,11 @@ def test_schema_drift_batch_is_quarantined_then_replayed(place: Harness) -> None
         message["record"]["PrivateNote"] = f"note {message['record']['Id']}"
     state = {"type": "STATE", "value": {"bookmarks": {"invoices": {"chunk": 1}}}}
     outcome = run_in_process({**place.config, "schema_evolution": "strict"}, [drifted, *noted, state])
-    assert outcome.error is None and outcome.last_chunk == 1  # durable quarantine: state may move on
+    assert outcome.error is None
+    assert outcome.last_chunk == 1
     [entry] = _pending_quarantine(place)
-    assert (entry["rows"], entry["stream"]) == (10, "invoices") and "PrivateNote" in entry["reason"]
+    assert (entry["rows"], entry["stream"]) == (10, "invoices")
+    assert "PrivateNote" in entry["reason"]
     assert place.audit()[-1]["status"] == "quarantined"
 
     place.add_column("invoices", "PrivateNote", __import__("pyarrow").string())  # the operator's fix
@@ -115,24 +119,27 @@ def test_schema_drift_batch_is_quarantined_then_replayed(place: Harness) -> None
     assert _pending_quarantine(place) == []
     assert_tables_match(place.rows(), Truth.of(first + noted + later))
     notes = {r["Id"]: r["PrivateNote"] for r in place.rows()}
-    assert notes["14"] == "note 14" and notes["1"] is None
+    assert notes["14"] == "note 14"
+    assert notes["1"] is None
     assert [a["status"] for a in place.audit()][-2:] == ["replayed", "loaded"]
 
 
 def test_value_that_does_not_fit_stops_the_run_then_lands_once_fixed(place: Harness) -> None:
     records = history(30)
     bad = invoice(31, 0, 2, "0.0000000001")  # ten decimals into decimal(38,9): never rounded
-    parts = chunks(records[:20], 10) + [
-        [bad, {"type": "STATE", "value": {"bookmarks": {"invoices": {"chunk": 2}}}}]
+    parts = [
+        *chunks(records[:20], 10),
+        [bad, {"type": "STATE", "value": {"bookmarks": {"invoices": {"chunk": 2}}}}],
     ]
     failed = run_in_process({**place.config, "batch_size_rows": 10}, messages_from(parts, None))
-    assert failed.error is not None and "TotalAmt" in failed.error
+    assert failed.error is not None
+    assert "TotalAmt" in failed.error
     assert failed.last_chunk is None or failed.last_chunk < 2
     # Fixed at the source: QBO now holds a newer version with a value that fits.
     fixed = invoice(31, 1, 3, "0.000000001")
     parts[2] = [fixed, parts[2][1]]
     _follow_up(place, parts, failed, batch_size_rows=10)
-    assert_tables_match(place.rows(), Truth.of(records[:20] + [fixed]))
+    assert_tables_match(place.rows(), Truth.of([*records[:20], fixed]))
 
 
 def test_delete_with_the_rows_own_timestamp_wins(place: Harness) -> None:

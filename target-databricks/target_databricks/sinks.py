@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 import time
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -109,7 +110,7 @@ class DatabricksSink(BatchSink):
         new = sorted(set(record) - self._declared - self._undeclared)
         if new:
             self._undeclared.update(new)
-            self.logger.warning(
+            logging.getLogger("target_databricks.sinks").warning(
                 "Stream %r: record fields %s are not in the stream's SCHEMA and are not stored; add them to "
                 "the tap's schema (or its catalog selection) to keep them",
                 self.stream_name,

@@ -117,6 +117,7 @@ class Outcome:
     states: list[dict[str, Any]]
     error: str | None = None  # the exception (in-process) or stderr (process) of a failed run
     returncode: int = 0
+    log: str = ""  # a process's whole stderr
 
     @property
     def last_chunk(self) -> int | None:
@@ -181,7 +182,7 @@ class TargetProcess:
     def finish(self, timeout: float = 240) -> Outcome:
         stdout, stderr = self.process.communicate(timeout=timeout)
         rc = self.process.returncode
-        return Outcome(_states(stdout), stderr if rc else None, rc)
+        return Outcome(_states(stdout), stderr if rc else None, rc, stderr)
 
 
 @contextlib.contextmanager

@@ -134,3 +134,36 @@ def test_literals_escape_and_round_trip() -> None:
 def test_identifiers_with_backticks_are_escaped() -> None:
     assert sql.quote("we`ird") == "`we``ird`"
     assert parse(f"SELECT {sql.quote('we`ird')} FROM t") is not None
+
+
+def test_a_delete_as_new_as_the_row_wins_even_without_a_sync_token() -> None:
+    guard = sql.deleted_condition(QBO)
+    assert guard.endswith("OR t.`SyncToken` IS NULL OR s.`SyncToken` IS NULL)))")
+    # An update with no SyncToken at the same time still does not win: only deletes get the tie.
+    assert "s.`SyncToken` IS NULL" not in sql.version_guard(QBO)
+
+
+def test_appends_and_audit_rows_are_insert_only_merges() -> None:
+    statement = sql.insert_missing(INVOICES, STAGED, ["Name", "_sdc_sequence"], ["_sdc_sequence"])
+    merge = parse(statement)
+    assert isinstance(merge, exp.Merge)
+    assert "WHEN MATCHED" not in statement
+    assert "ON t.`_sdc_sequence` = s.`_sdc_sequence`" in statement
+
+
+@pytest.mark.parametrize(
+    "predicate",
+    [
+        sql.key_match(["realm_id", "Id"], sql.ansi_quote, [sql.key_range("Id", "1", "it's", sql.ansi_quote)]),
+        sql.deleted_condition(QBO, sql.ansi_quote),
+        sql.version_guard(QBO, sql.ansi_quote),
+        sql.insert_condition(sql.MergeSpec(["Id"], [], {}, True), sql.ansi_quote) or "",
+        sql.older_versions(3, sql.ansi_quote),
+        sql.retire_predicate(3, sql.ansi_quote),
+    ],
+)
+def test_delta_rs_predicates_come_from_the_builders_and_parse(predicate: str) -> None:
+    """The delta engine's MERGE/retire predicates are built here too, quoted the ANSI way for DataFusion."""
+    assert '"' in predicate
+    assert "`" not in predicate
+    assert parse(f"SELECT 1 FROM t WHERE {predicate}") is not None

@@ -169,3 +169,36 @@ def _pending_quarantine(place: Harness) -> list[dict[str, Any]]:
     except Exception:  # no quarantine table: nothing was ever quarantined
         return []
     return [r for r in rows if r["status"] == "pending"]
+
+
+def test_lost_reply_after_a_delta_commit_adds_nothing_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Object storage can lose the answer to a commit that happened: the retried write must be a no-op."""
+    from deltalake.table import TableMerger
+
+    commit = TableMerger.execute
+    lost = {"left": 3}
+
+    def execute_then_lose_the_reply(self: TableMerger) -> dict[str, Any]:
+        metrics = commit(self)
+        if lost["left"]:
+            lost["left"] -= 1
+            raise ConnectionResetError("connection reset by peer after the commit")
+        return metrics
+
+    monkeypatch.setattr(TableMerger, "execute", execute_then_lose_the_reply)
+    with warehouse(tmp_path, "delta") as place:
+        schema = schema_message(
+            "events", {"type": "object", "properties": {"Name": {"type": "string"}}}, keys=[]
+        )
+        events = [{"type": "RECORD", "stream": "events", "record": {"Name": f"e{i}"}} for i in range(100)]
+        assert run_in_process({**place.config, "batch_size_rows": 25}, [schema, *events]).error is None
+        assert lost["left"] == 0
+        monkeypatch.undo()
+        assert run_in_process(place.config, [schema, *events[:0]]).error is None  # the normal next run
+        assert sorted(r["Name"] for r in place.rows("events", order="Name")) == sorted(
+            f"e{i}" for i in range(100)
+        )
+        audit = [(a["batch_id"], a["status"]) for a in place.audit()]
+        assert len(audit) == len(set(audit)) == 4

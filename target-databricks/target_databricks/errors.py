@@ -36,6 +36,7 @@ REJECTED_MARKERS = (
     "CAST_OVERFLOW",
     "NUMERIC_VALUE_OUT_OF_RANGE",
     "DATATYPE_MISMATCH",
+    "SchemaMismatchError",  # delta-rs: the batch's schema cannot be written to the table
 )
 # OAuth answers that no retry can fix (RFC 6749 section 5.2): a wrong client id or secret.
 AUTH_MARKERS = ("invalid_client", "unauthorized_client", "invalid_grant", "access_denied")

@@ -59,3 +59,25 @@ def test_a_stuck_quarantined_batch_is_reported_loudly_every_run(
     harness.add_column("invoices", "PrivateNote", pa.string())
     harness.run([schema_message(), invoice("4")], schema_evolution="strict")
     assert [r["Id"] for r in harness.rows()] == ["1", "2", "3", "4"]
+
+
+@pytest.mark.parametrize(
+    ("error", "kind"),
+    [
+        (KeyError("a bug"), "terminal"),
+        (PermissionError("[Errno 13] Permission denied: '/data/delta'"), "terminal"),
+        (RuntimeError("[CAST_INVALID_INPUT] The value 'x' cannot be cast"), "rejected"),
+        (RuntimeError("[NUMERIC_VALUE_OUT_OF_RANGE] 1e40 cannot be represented"), "rejected"),
+        (
+            RuntimeError("Error during request to server. invalid_client: Client authentication failed"),
+            "auth",
+        ),
+        (RuntimeError("[TEMPORARILY_UNAVAILABLE] try again"), "transient"),
+        (ConnectionResetError("reset by peer"), "transient"),
+        (OSError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"), "terminal"),
+    ],
+)
+def test_only_data_the_table_refuses_is_quarantinable(error: Exception, kind: str) -> None:
+    from target_databricks.errors import classify
+
+    assert classify(error).value == kind

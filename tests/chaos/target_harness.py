@@ -22,6 +22,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from decimal import Decimal
@@ -150,7 +151,17 @@ def _states(stdout: str) -> list[dict[str, Any]]:
 class TargetProcess:
     """A real target process fed from a file, optionally with a CHAOS_HOOK."""
 
-    def __init__(self, workdir: Path, config: dict[str, Any], messages: list[dict[str, Any]], hook: str = ""):
+    def __init__(
+        self,
+        workdir: Path,
+        config: dict[str, Any],
+        messages: list[dict[str, Any]],
+        hook: str = "",
+        *,
+        gaps: tuple[list[list[dict[str, Any]]], float] | None = None,
+    ):
+        """`gaps=(parts, seconds)` feeds the parts through a pipe with a pause after each, as a tap paging
+        an API does, so that `max_flush_seconds` flushes (and STATE) happen between them."""
         workdir.mkdir(parents=True, exist_ok=True)
         self.config_file, self.input_file = workdir / "config.json", workdir / "input.jsonl"
         self.marker = workdir / f"paused-{time.monotonic_ns()}"
@@ -160,19 +171,32 @@ class TargetProcess:
         with self.input_file.open() as stdin:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "tests.chaos.target_harness", "--config", str(self.config_file)],
-                stdin=stdin,
+                stdin=subprocess.PIPE if gaps else stdin,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,
                 cwd=ROOT,
                 env=env,
             )
+        if gaps:
+            threading.Thread(target=self._feed, args=gaps, daemon=True).start()
+
+    def _feed(self, parts: list[list[dict[str, Any]]], seconds: float) -> None:
+        pipe = self.process.stdin
+        assert pipe is not None
+        with contextlib.suppress(OSError, ValueError):  # the process may be killed while we write
+            pipe.write(encode([schema_message()]))
+            for part in parts:
+                pipe.write(encode(part))
+                pipe.flush()
+                time.sleep(seconds)
+            pipe.close()
 
     def wait_paused(self, timeout: float = 120) -> None:
         deadline = time.monotonic() + timeout
         while not self.marker.exists():
             if self.process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"target never reached the pause point: {self.finish().error}")
+                raise AssertionError(f"target never reached the pause point: {self.finish().log[-3000:]}")
             time.sleep(0.05)
 
     def kill9(self) -> Outcome:
@@ -180,6 +204,10 @@ class TargetProcess:
         return self.finish()
 
     def finish(self, timeout: float = 240) -> Outcome:
+        if self.process.stdin is not None:  # fed by a thread: communicate() must not touch it
+            with contextlib.suppress(OSError, ValueError):
+                self.process.stdin.close()
+            self.process.stdin = None
         stdout, stderr = self.process.communicate(timeout=timeout)
         rc = self.process.returncode
         return Outcome(_states(stdout), stderr if rc else None, rc, stderr)

@@ -76,6 +76,24 @@ def test_kill9_of_the_target_then_a_normal_run(place: Harness, tmp_path: Path, h
     assert_tables_match(place.rows(), Truth.of(records))
 
 
+def test_kill9_after_states_were_confirmed_resumes_from_the_last_one(place: Harness, tmp_path: Path) -> None:
+    """Flushes on time (max_flush_seconds) confirm chunks one by one; the kill comes during a later commit.
+    Every chunk the target confirmed is in the table, and re-sending from there converges exactly."""
+    records = history()
+    parts = chunks(records, BATCH)
+    config = {**place.config, "batch_size_rows": 1000, "max_flush_seconds": 1}
+    process = TargetProcess(tmp_path / "process", config, [], "pause_after_write:3", gaps=(parts, 1.5))
+    process.wait_paused()
+    killed = process.kill9()
+    assert killed.last_chunk is not None, killed.log[-2000:]  # some chunks were confirmed before the kill
+    assert killed.last_chunk < len(parts) - 1
+    confirmed = [m for part in parts[: killed.last_chunk + 1] for m in part if m["type"] == "RECORD"]
+    landed = {r["Id"] for r in place.rows()}
+    assert {m["record"]["Id"] for m in confirmed} <= landed  # STATE never ran ahead of the table
+    _follow_up(place, parts, killed)
+    assert_tables_match(place.rows(), Truth.of(records))
+
+
 def test_unknown_error_stops_the_run_without_state(place: Harness, tmp_path: Path) -> None:
     records = history()
     parts = chunks(records, BATCH)

@@ -11,11 +11,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
+from target_databricks import sql
 from target_databricks.types import JSON_ENCODER, Fix, Mapped, arrow_mapping, column_name
 
-SEQUENCE_COLUMN = "_sdc_sequence"
-DELETED_COLUMN = "_sdc_deleted_at"
-TABLE_VERSION_COLUMN = "_sdc_table_version"
+SEQUENCE_COLUMN = sql.SEQUENCE
+DELETED_COLUMN = sql.DELETED
+TABLE_VERSION_COLUMN = sql.TABLE_VERSION
 
 
 class RecordConversionError(ValueError):

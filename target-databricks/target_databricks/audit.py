@@ -15,6 +15,8 @@ from target_databricks.types import JSON_ENCODER, TIMESTAMP
 STATUS_LOADED = "loaded"
 STATUS_QUARANTINED = "quarantined"
 STATUS_REPLAYED = "replayed"
+# What identifies an audit row: a retried write (lost reply) of the same row is skipped, not repeated.
+KEY_COLUMNS = ("run_id", "batch_id", "status")
 
 AUDIT_SCHEMA = pa.schema(
     [

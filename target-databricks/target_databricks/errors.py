@@ -1,9 +1,12 @@
-"""Sorting driver errors into transient, auth and terminal: the one place that decides what is retried."""
+"""Sorting errors into transient, auth, rejected and terminal: the one place that decides what is retried,
+what is quarantined (only a batch the table genuinely refuses) and what stops the run (everything else)."""
 
 from __future__ import annotations
 
 import enum
+import functools
 import re
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -23,18 +26,55 @@ TRANSIENT_MARKERS = (
     "version already exists",  # delta-rs: another writer committed the same table version first
 )
 
-# Tuning for the retry loop; tests shrink these so that retries take milliseconds.
-RETRY_SETTINGS: dict[str, float] = {"max_tries": 6, "base_seconds": 0.5, "max_seconds": 30.0}
+# Error classes saying the batch's data does not fit the table: the batch is quarantined, the run goes on.
+REJECTED_MARKERS = (
+    "DELTA_FAILED_TO_MERGE_FIELDS",
+    "DELTA_MERGE_INCOMPATIBLE_DATATYPE",
+    "DELTA_NOT_NULL_CONSTRAINT_VIOLATED",
+    "DELTA_MERGE_UNRESOLVED_EXPRESSION",
+    "CAST_INVALID_INPUT",
+    "CAST_OVERFLOW",
+    "NUMERIC_VALUE_OUT_OF_RANGE",
+    "DATATYPE_MISMATCH",
+    "SchemaMismatchError",  # delta-rs: the batch's schema cannot be written to the table
+)
+# OAuth answers that no retry can fix (RFC 6749 section 5.2): a wrong client id or secret.
+AUTH_MARKERS = ("invalid_client", "unauthorized_client", "invalid_grant", "access_denied")
+
+# A certificate the client refuses is configuration (wrong host, intercepting proxy), never transient.
+CONFIG_MARKERS = ("CERTIFICATE_VERIFY_FAILED", "SSLCertVerificationError", "WRONG_VERSION_NUMBER")
+
+# Tuning for the retry loop; tests shrink these so that retries take milliseconds. `max_total_seconds`
+# bounds one call's retries as a whole, whatever the attempts left.
+RETRY_SETTINGS: dict[str, float] = {
+    "max_tries": 6,
+    "base_seconds": 0.5,
+    "max_seconds": 30.0,
+    "max_total_seconds": 180.0,
+}
 
 
 class AuthenticationError(PermissionError):
     """The warehouse refused the credentials even after a refresh."""
 
 
+class RetriesExhausted(RuntimeError):
+    """A transient error outlasted the retry budget: the run stops (nothing is quarantined)."""
+
+
+class WarehouseUnreachable(ConnectionError):
+    """No TCP connection to the warehouse within connect_timeout_seconds: the run stops at once."""
+
+
+class BatchRejected(Exception):
+    """The batch does not fit the table or the table mapping: it is quarantined."""
+
+
 class ErrorKind(enum.Enum):
     TRANSIENT = "transient"
     AUTH = "auth"
-    TERMINAL = "terminal"
+    REJECTED = "rejected"  # the batch's fault: quarantined
+    TERMINAL = "terminal"  # not understood: the run stops with no new state
 
 
 def http_status(exc: BaseException) -> int | None:
@@ -53,12 +93,20 @@ def http_status(exc: BaseException) -> int | None:
 
 def classify(exc: BaseException) -> ErrorKind:
     """Transient errors are retried with backoff; auth errors refresh credentials once; the rest stop."""
+    if isinstance(exc, RetriesExhausted | WarehouseUnreachable):
+        return ErrorKind.TERMINAL
+    if isinstance(exc, BatchRejected):
+        return ErrorKind.REJECTED
     status = http_status(exc)
-    if isinstance(exc, AuthenticationError) or status in (401, 403):
+    text = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, AuthenticationError) or status in (401, 403) or _is_oauth_refusal(text):
         return ErrorKind.AUTH
+    if any(marker in text for marker in REJECTED_MARKERS):
+        return ErrorKind.REJECTED
+    if any(marker in text for marker in CONFIG_MARKERS):
+        return ErrorKind.TERMINAL
     if status == 429 or (status is not None and 500 <= status < 600 and status != 501):
         return ErrorKind.TRANSIENT
-    text = f"{type(exc).__name__}: {exc}"
     if any(marker in text for marker in TRANSIENT_MARKERS):
         return ErrorKind.TRANSIENT
     if type(exc).__name__ in ("CommitFailedError", "MaxRetryDurationError"):
@@ -68,6 +116,10 @@ def classify(exc: BaseException) -> ErrorKind:
     if isinstance(exc, ConnectionError | TimeoutError) or _is_network_error(exc):
         return ErrorKind.TRANSIENT
     return ErrorKind.TERMINAL
+
+
+def _is_oauth_refusal(text: str) -> bool:
+    return any(marker in text for marker in AUTH_MARKERS) or "401 Client Error" in text
 
 
 def _is_request_error(exc: BaseException) -> bool:
@@ -80,18 +132,35 @@ def _is_network_error(exc: BaseException) -> bool:
 
 
 def retry_transient(func: F) -> F:
-    """Retry `func` on transient errors with exponential backoff and full jitter."""
+    """Retry `func` on transient errors with exponential backoff and full jitter, within a total time
+    budget; once it is spent the error becomes RetriesExhausted, which says so and stops the run."""
     decorated = backoff.on_exception(
         backoff.expo,
         Exception,
         giveup=lambda exc: classify(exc) is not ErrorKind.TRANSIENT,
         max_tries=lambda: int(RETRY_SETTINGS["max_tries"]),
+        max_time=lambda: RETRY_SETTINGS["max_total_seconds"],
         jitter=backoff.full_jitter,
         factor=lambda: RETRY_SETTINGS["base_seconds"],
         max_value=lambda: RETRY_SETTINGS["max_seconds"],
         raise_on_giveup=True,
     )(func)
-    return decorated
+
+    @functools.wraps(func)
+    def bounded(*args: Any, **kwargs: Any) -> Any:
+        started = time.monotonic()
+        try:
+            return decorated(*args, **kwargs)
+        except Exception as exc:
+            if classify(exc) is not ErrorKind.TRANSIENT:
+                raise
+            raise RetriesExhausted(
+                f"still failing after retrying for {time.monotonic() - started:.0f} s (at most "
+                f"{RETRY_SETTINGS['max_tries']:.0f} tries within {RETRY_SETTINGS['max_total_seconds']:.0f} s)"
+                f": {describe(exc)}; check that the warehouse or storage is reachable, then rerun"
+            ) from exc
+
+    return bounded  # type: ignore[return-value]
 
 
 def describe(exc: BaseException, secrets: tuple[str, ...] = ()) -> str:

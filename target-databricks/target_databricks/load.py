@@ -1,6 +1,8 @@
 """Landing one typed, deduplicated batch: validate → write through the engine → audit, or quarantine.
 
-Shared by the sink (fresh batches) and by the start-of-run replay of quarantined batches.
+Shared by the sink (fresh batches) and by the start-of-run replay of quarantined batches. The rule: only a
+batch the table genuinely refuses (mapping, validation, schema: `ErrorKind.REJECTED`) is quarantined; any
+other error stops the run (LoadFailed) before Singer state moves past the batch.
 """
 
 from __future__ import annotations
@@ -14,18 +16,17 @@ import pyarrow as pa
 
 from target_databricks import audit
 from target_databricks.engines import Engine, TableRef, WritePlan
-from target_databricks.errors import ErrorKind, classify, describe
+from target_databricks.errors import BatchRejected, ErrorKind, classify, describe
 from target_databricks.mapping import StreamMapping, check_batch
 from target_databricks.quarantine import Quarantine, QuarantinedBatch
 from target_databricks.types import databricks_type
 
-
-class BatchRejected(Exception):
-    """The batch does not fit the table or the table mapping."""
+__all__ = ["Batch", "BatchRejected", "LoadFailed", "Loader"]
 
 
 class LoadFailed(RuntimeError):
-    """A non-quarantinable failure (credentials, outage past the retry budget): the run must stop."""
+    """Anything but a rejected batch (credentials, outage past the retry budget, an error nobody
+    classified): the run must stop with no new state."""
 
 
 @dataclass
@@ -66,7 +67,7 @@ class Loader:
         return first
 
     def load(self, batch: Batch, *, replay: QuarantinedBatch | None = None) -> audit.AuditRow:
-        """Land the batch; a rejected or terminally failing batch is quarantined, never dropped."""
+        """Land the batch; a rejected batch is quarantined, never dropped; any other error stops the run."""
         started = time.monotonic()
         try:
             self._prepare(batch)
@@ -108,25 +109,35 @@ class Loader:
     def _reject(
         self, batch: Batch, exc: Exception, started: float, replay: QuarantinedBatch | None
     ) -> audit.AuditRow:
-        kind = ErrorKind.TERMINAL if isinstance(exc, BatchRejected) else classify(exc)
+        kind = classify(exc)
         reason = describe(exc, self.secrets)
-        if kind is not ErrorKind.TERMINAL:
-            raise LoadFailed(
-                f"{batch.stream}: writing {batch.table} failed ({kind.value}): {reason}"
-            ) from exc
         self.forget(batch.table)
-        if replay is None:
-            replay = self.quarantine.put(
-                batch.batch_id, batch.stream, batch.table, batch.plan, batch.data, reason
-            )
-        else:
-            self.quarantine.still_failing(replay, reason)
+        if kind is not ErrorKind.REJECTED:
+            raise LoadFailed(
+                f"{batch.stream}: writing {batch.table} failed ({kind.value}): {reason}; "
+                "nothing was quarantined and no state was emitted past this batch, so rerun once fixed"
+            ) from exc
+        try:
+            if replay is None:
+                replay = self.quarantine.put(
+                    batch.batch_id, batch.stream, batch.table, batch.plan, batch.data, reason
+                )
+            else:
+                self.quarantine.still_failing(replay, reason)
+        except Exception as failure:
+            raise LoadFailed(
+                f"{batch.stream}: batch refused by {batch.table} ({reason}) and could not be quarantined "
+                f"in {self.quarantine.table}: {describe(failure, self.secrets)}"
+            ) from failure
         self.logger.error(
-            "Quarantined %d rows of stream %r for table %s at %s: %s",
+            "Quarantined %d rows of stream %r for table %s in %s (batch %s, attempt %d): %s. Fix the "
+            "table or the table mapping; the batch is replayed at the start of every run until it lands.",
             batch.data.num_rows,
             batch.stream,
             batch.table,
-            replay.data_file,
+            replay.where,
+            batch.batch_id,
+            replay.attempts + 1,
             reason,
         )
         row = self._row(batch, started, status=audit.STATUS_QUARANTINED)
@@ -137,9 +148,21 @@ class Loader:
     def replay_quarantine(self) -> list[audit.AuditRow]:
         """Retry quarantined batches, oldest first, before any new data is written."""
         rows = []
-        for entry in self.quarantine.pending():
-            self.logger.info(
-                "Replaying quarantined batch %s (%d rows) into %s", entry.batch_id, entry.rows, entry.table
+        try:
+            pending = self.quarantine.pending()
+        except Exception as exc:
+            raise LoadFailed(
+                f"reading the quarantine table {self.quarantine.table} failed: {describe(exc, self.secrets)}"
+            ) from exc
+        for entry in pending:
+            self.logger.warning(
+                "Replaying quarantined batch %s of stream %r (%d rows, quarantined %s, %d attempts) into %s",
+                entry.batch_id,
+                entry.stream,
+                entry.rows,
+                entry.created_at,
+                entry.attempts,
+                entry.table,
             )
             batch = Batch(
                 entry.batch_id,
@@ -165,8 +188,8 @@ class Loader:
         )
 
     def _audit(self, row: audit.AuditRow) -> None:
-        try:
-            self.engine.append_audit(self.audit_table, audit.to_table([row]))
+        try:  # keyed by run, batch and status: a retry after a lost reply adds no second row
+            self.engine.insert_once(self.audit_table, audit.to_table([row]), audit.KEY_COLUMNS)
         except Exception as exc:
             raise LoadFailed(
                 f"writing the audit row to {self.audit_table} failed: {describe(exc, self.secrets)}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 import time
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -52,6 +53,8 @@ class DatabricksSink(BatchSink):
         self.merge_spec = self._merge_spec(target.bookmarks.get(stream_name, target.current_bookmarks))
         self._sequence = 0
         self._active_version: int | None = None
+        self._declared = frozenset(self.schema["properties"])
+        self._undeclared: set[str] = set()  # fields already warned about
 
     def _merge_spec(self, bookmarks: list[str]) -> MergeSpec:
         """Version columns: the setting for this stream, else replication key (+ SyncToken), else arrival."""
@@ -94,11 +97,25 @@ class DatabricksSink(BatchSink):
 
     def process_record(self, record: dict, context: dict) -> None:
         # Microsecond arrival order, strictly increasing within and across runs: the version of last resort.
+        if not self._declared.issuperset(record):
+            self._warn_undeclared(record)
         self._sequence = max(self._sequence + 1, time.time_ns() // 1000)
         record[SEQUENCE_COLUMN] = self._sequence
         if self._active_version is not None:
             record[TABLE_VERSION_COLUMN] = self._active_version
         super().process_record(record, context)
+
+    def _warn_undeclared(self, record: dict) -> None:
+        """Fields the SCHEMA does not declare have no column and are not stored: say so once per field."""
+        new = sorted(set(record) - self._declared - self._undeclared)
+        if new:
+            self._undeclared.update(new)
+            logging.getLogger("target_databricks.sinks").warning(
+                "Stream %r: record fields %s are not in the stream's SCHEMA and are not stored; add them to "
+                "the tap's schema (or its catalog selection) to keep them",
+                self.stream_name,
+                new,
+            )
 
     def process_batch(self, context: dict) -> None:
         # Taken out of the context: once Arrow has them, the Python records are freed (reference counting)

@@ -14,12 +14,18 @@ from typing import Any
 
 DELETED = "_sdc_deleted_at"
 TABLE_VERSION = "_sdc_table_version"
+SEQUENCE = "_sdc_sequence"  # unique per record (the target stamps it): the key of an idempotent append
 
 Quote = Callable[[str], str]
 
 
 def quote(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
+
+
+def ansi_quote(name: str) -> str:
+    """DataFusion (delta-rs predicates) quotes identifiers the ANSI way."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 def qualified(catalog: str, schema: str, table: str) -> str:
@@ -52,8 +58,14 @@ class MergeSpec:
     hard_delete: bool
 
 
-def version_guard(spec: MergeSpec, q: Quote = quote, source: str = "s", target: str = "t") -> str:
-    """`source` is not older than `target`, comparing version columns in order (the first decides)."""
+def version_guard(
+    spec: MergeSpec, q: Quote = quote, source: str = "s", target: str = "t", *, delete: bool = False
+) -> str:
+    """`source` is not older than `target`, comparing version columns in order (the first decides).
+
+    For a delete (`delete=True`) a version the source lacks after a tie counts as a tie: a CDC delete stub
+    carries the entity's LastUpdatedTime but no SyncToken, and a delete as new as the row must win.
+    """
 
     def value(alias: str, name: str) -> str:
         ref = f"{alias}.{q(name)}"
@@ -62,7 +74,8 @@ def version_guard(spec: MergeSpec, q: Quote = quote, source: str = "s", target: 
     if not spec.versions:
         return "TRUE"
     *leading, last = spec.versions
-    guard = f"({value(source, last)} >= {value(target, last)} OR {target}.{q(last)} IS NULL)"
+    missing = f" OR {source}.{q(last)} IS NULL" if delete and leading else ""
+    guard = f"({value(source, last)} >= {value(target, last)} OR {target}.{q(last)} IS NULL{missing})"
     for name in reversed(leading):
         s, t = value(source, name), value(target, name)
         guard = f"({s} > {t} OR {target}.{q(name)} IS NULL OR ({s} = {t} AND {guard}))"
@@ -117,23 +130,49 @@ def newest_source(path: str, columns: Sequence[str], spec: MergeSpec) -> str:
 def merge(table: str, path: str, columns: Sequence[str], spec: MergeSpec) -> str:
     """One MERGE: deletes (hard or soft) and updates only when the source version is not older."""
     guard = version_guard(spec)
-    on = " AND ".join(f"t.{quote(k)} = s.{quote(k)}" for k in spec.keys)
+    on = key_match(spec.keys)
     assignments = ", ".join(f"t.{quote(c)} = s.{quote(c)}" for c in columns)
     names = ", ".join(quote(c) for c in columns)
     values = ", ".join(f"s.{quote(c)}" for c in columns)
     clauses = []
     if DELETED in columns:
-        deleted = f"s.{quote(DELETED)} IS NOT NULL AND {guard}"
+        deleted = deleted_condition(spec)
         clauses.append(
             f"WHEN MATCHED AND {deleted} THEN "
             + ("DELETE" if spec.hard_delete else f"UPDATE SET {soft_delete_assignments(spec)}")
         )
     clauses.append(f"WHEN MATCHED AND {guard} THEN UPDATE SET {assignments}")
-    insert_if = f" AND s.{quote(DELETED)} IS NULL" if spec.hard_delete and DELETED in columns else ""
+    condition = insert_condition(spec) if DELETED in columns else None
+    insert_if = f" AND {condition}" if condition else ""
     clauses.append(f"WHEN NOT MATCHED{insert_if} THEN INSERT ({names}) VALUES ({values})")
     return f"MERGE INTO {table} AS t USING ({newest_source(path, columns, spec)}) AS s ON {on} " + " ".join(
         clauses
     )
+
+
+def key_match(keys: Sequence[str], q: Quote = quote, ranges: Sequence[str] = ()) -> str:
+    """The MERGE's ON clause: keys equal (plus optional range terms that only help file skipping)."""
+    return " AND ".join([f"t.{q(k)} = s.{q(k)}" for k in keys] + list(ranges))
+
+
+def key_range(key: str, low: str | int, high: str | int, q: Quote = quote) -> str:
+    """`t.key BETWEEN low AND high`, with literals in DataFusion's form (no backslash escapes)."""
+    return f"t.{q(key)} BETWEEN {plain_literal(low)} AND {plain_literal(high)}"
+
+
+def plain_literal(value: str | int) -> str:
+    """A literal without backslash escapes: DataFusion's form (delta-rs predicates)."""
+    return str(value) if isinstance(value, int) else "'" + value.replace("'", "''") + "'"
+
+
+def deleted_condition(spec: MergeSpec, q: Quote = quote) -> str:
+    """When a source delete applies to the stored row: flagged and at least as new (ties go to the delete)."""
+    return f"s.{q(DELETED)} IS NOT NULL AND {version_guard(spec, q, delete=True)}"
+
+
+def insert_condition(spec: MergeSpec, q: Quote = quote) -> str | None:
+    """With hard deletes, an unknown deleted key is not inserted."""
+    return f"s.{q(DELETED)} IS NULL" if spec.hard_delete else None
 
 
 def soft_delete_updates(spec: MergeSpec, q: Quote = quote) -> list[tuple[str, str]]:
@@ -157,21 +196,52 @@ def replace_with_staged(table: str, path: str, columns: Sequence[str]) -> str:
     return f"CREATE OR REPLACE TABLE {table} USING DELTA AS {read_staged(path, columns)}"
 
 
+def older_versions(version: int, q: Quote = quote) -> str:
+    """Rows of a full-table version older than `version` (ACTIVATE_VERSION)."""
+    return f"({q(TABLE_VERSION)} < {int(version)} OR {q(TABLE_VERSION)} IS NULL)"
+
+
+def retire_predicate(version: int, q: Quote = quote) -> str:
+    """Rows a soft retire flags: older versions not flagged yet."""
+    return f"{older_versions(version, q)} AND {q(DELETED)} IS NULL"
+
+
 def retire_versions(table: str, version: int, hard_delete: bool) -> str:
     """After ACTIVATE_VERSION: rows not re-sent in the active version are deleted or flagged."""
-    older = f"({quote(TABLE_VERSION)} < {int(version)} OR {quote(TABLE_VERSION)} IS NULL)"
     if hard_delete:
-        return f"DELETE FROM {table} WHERE {older}"
+        return f"DELETE FROM {table} WHERE {older_versions(version)}"
+    return f"UPDATE {table} SET {quote(DELETED)} = current_timestamp() WHERE {retire_predicate(version)}"
+
+
+def insert_missing(table: str, path: str, columns: Sequence[str], keys: Sequence[str]) -> str:
+    """An append that is safe to run twice (a retry after a lost reply): rows whose key is already in
+    the table are skipped. Keyless streams use the target's unique `_sdc_sequence` as the key."""
+    names = ", ".join(quote(c) for c in columns)
+    values = ", ".join(f"s.{quote(c)}" for c in columns)
     return (
-        f"UPDATE {table} SET {quote(DELETED)} = current_timestamp() "
-        f"WHERE {older} AND {quote(DELETED)} IS NULL"
+        f"MERGE INTO {table} AS t USING ({read_staged(path, columns)}) AS s ON {key_match(keys)} "
+        f"WHEN NOT MATCHED THEN INSERT ({names}) VALUES ({values})"
     )
 
 
-def insert_rows(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+def insert_missing_rows(
+    table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], keys: Sequence[str]
+) -> str:
+    """Literal rows inserted once per key (audit rows keyed by run, batch and status): idempotent."""
+    selects = " UNION ALL ".join(
+        "SELECT " + ", ".join(f"{literal(v)} AS {quote(c)}" for v, c in zip(row, columns, strict=True))
+        for row in rows
+    )
     names = ", ".join(quote(c) for c in columns)
-    values = ", ".join("(" + ", ".join(literal(v) for v in row) + ")" for row in rows)
-    return f"INSERT INTO {table} ({names}) VALUES {values}"
+    values = ", ".join(f"s.{quote(c)}" for c in columns)
+    return (
+        f"MERGE INTO {table} AS t USING ({selects}) AS s ON {key_match(keys)} "
+        f"WHEN NOT MATCHED THEN INSERT ({names}) VALUES ({values})"
+    )
+
+
+def select_where(table: str, column: str, value: str) -> str:
+    return f"SELECT * FROM {table} WHERE {quote(column)} = {literal(value)}"
 
 
 def put(local_path: str, volume_path: str) -> str:

@@ -15,7 +15,9 @@ from singer_sdk.contrib.msgspec import MsgSpecReader
 from singer_sdk.helpers.capabilities import PluginCapabilities, TargetCapabilities
 from singer_sdk.target_base import Target
 
+from target_databricks import errors
 from target_databricks.engines import TableRef, make_engine
+from target_databricks.errors import describe
 from target_databricks.load import Loader
 from target_databricks.mapping import load_mapping
 from target_databricks.quarantine import Quarantine
@@ -113,12 +115,13 @@ CONFIG = th.PropertiesList(
         "replication key.",
     ),
     _setting(
-        "quarantine_path",
+        "quarantine_table",
         th.StringType,
-        "Quarantine path",
-        "Local folder for batches that could not "
-        "be written (Parquet + manifest), replayed at the start of the next run.",
-        default="output/quarantine",
+        "Quarantine table",
+        "Table in the target schema holding batches the table refused (schema, mapping, types), with "
+        "their data, until a later run lands them: under delta_root or in the warehouse, never a local "
+        "folder. Pending batches are replayed first on every run.",
+        default="_quarantine",
     ),
     _setting(
         "audit_table",
@@ -133,6 +136,52 @@ CONFIG = th.PropertiesList(
         "Max flush seconds",
         "Flush every stream (then emit STATE) once buffered records are this many seconds old; "
         "rows per flush are bounded by batch_size_rows (default 10000).",
+        minimum=1,
+        maximum=86_400,
+    ),
+    _setting(
+        "batch_size_rows",
+        th.IntegerType,
+        "Batch size rows",
+        "Maximum number of rows in each batch (default 10000).",
+        minimum=1,
+        maximum=1_000_000,
+    ),
+    _setting(
+        "retry_seconds",
+        th.IntegerType,
+        "Retry seconds",
+        "How long one write may keep retrying transient warehouse or storage errors (503, dropped "
+        "connections, throttling) before the run stops with an error and no new state.",
+        default=180,
+        minimum=1,
+        maximum=3_600,
+    ),
+    _setting(
+        "connect_timeout_seconds",
+        th.IntegerType,
+        "Connect timeout seconds",
+        "How long to keep trying to open a connection to the warehouse before the run stops with an "
+        "error naming the address (databricks engine).",
+        default=30,
+        minimum=1,
+        maximum=600,
+    ),
+    _setting(
+        "flattening_max_depth",
+        th.IntegerType,
+        "Flattening max depth",
+        "The max depth to flatten schemas.",
+        minimum=1,
+        maximum=100,
+    ),
+    _setting(
+        "flattening_max_key_length",
+        th.IntegerType,
+        "Flattening max key length",
+        "The maximum length of a flattened key.",
+        minimum=1,
+        maximum=255,
     ),
     _setting(
         "load_method",
@@ -213,12 +262,14 @@ class TargetDatabricks(Target):
     @cached_property
     def loader(self) -> Loader:
         config = self.config
+        errors.RETRY_SETTINGS["max_total_seconds"] = float(config["retry_seconds"])
+        engine = make_engine(config)
         return Loader(
-            make_engine(config),
-            Quarantine(config.get("quarantine_path") or "output/quarantine"),
+            engine,
+            Quarantine(engine, TableRef(config["catalog"], config["schema"], config["quarantine_table"])),
             load_mapping(config.get("table_mapping")),
             evolve=config.get("schema_evolution", "evolve") != "strict",
-            audit_table=TableRef(config["catalog"], config["schema"], config.get("audit_table") or "_audit"),
+            audit_table=TableRef(config["catalog"], config["schema"], config["audit_table"]),
             run_id=self.run_id,
             secrets=tuple(str(config[k]) for k in ("access_token", "client_secret") if config.get(k)),
         )
@@ -238,8 +289,20 @@ class TargetDatabricks(Target):
         self._replay_once()
         try:
             super().process_endofpipe()
-        finally:
+        except BaseException:
+            self._close(quietly=True)  # a cleanup error must never replace the error that stopped the run
+            raise
+        self._close(quietly=False)
+
+    def _close(self, *, quietly: bool) -> None:
+        try:
             self.loader.engine.close()
+        except Exception as exc:
+            if not quietly:
+                raise
+            self.logger.warning(
+                "Cleanup after the failure also failed: %s", describe(exc, self.loader.secrets)
+            )
 
 
 cli = TargetDatabricks.cli

@@ -75,7 +75,6 @@ def meltano(meltano_installed: Path, tmp_path: Path) -> Iterator[MeltanoProject]
         TAP_QUICKBOOKS_ONLINE_TOKEN_STORE_KEY=Fernet.generate_key().decode(),
         TAP_QUICKBOOKS_ONLINE_WEBHOOK_INBOX_PATH=str(tmp_path / "inbox.sqlite"),
         TARGET_DATABRICKS_DELTA_ROOT=str(tmp_path / "delta"),
-        TARGET_DATABRICKS_QUARANTINE_PATH=str(tmp_path / "quarantine"),
     )
     yield MeltanoProject(workdir=tmp_path, env=env)
     shutil.rmtree(tmp_path / "delta", ignore_errors=True)

@@ -85,7 +85,6 @@ class Harness:
         self.tmp_path = tmp_path
         self.config: dict[str, Any] = {
             "delta_root": str(tmp_path / "delta"),
-            "quarantine_path": str(tmp_path / "quarantine"),
         }
 
     def run(self, messages: list[dict], **config: Any) -> str:
@@ -130,7 +129,6 @@ class DatabricksHarness(Harness):
             "http_path": kwargs.pop("http_path"),
             "access_token": dbx.token,
             "connection_options": {**kwargs, "_retry_stop_after_attempts_duration": 1},
-            "quarantine_path": str(tmp_path / "quarantine"),
         }
 
     def sql(self, statement: str) -> list[dict[str, Any]]:

@@ -140,7 +140,9 @@ def test_strict_mode_quarantines_then_next_run_succeeds(harness: Harness) -> Non
     quarantined = harness.audit()[-1]
     assert (quarantined["status"], quarantined["rejected"]) == ("quarantined", 1)
     assert "PrivateNote" in quarantined["error"]
-    assert list((harness.tmp_path / "quarantine").rglob("*.json"))
+    [entry] = harness.rows("_quarantine", order="batch_id")  # durable, beside the data
+    assert (entry["status"], entry["rows"], entry["batch_id"]) == ("pending", 1, quarantined["batch_id"])
+    assert entry["data"]
 
     harness.add_column("invoices", "PrivateNote", pa.string())  # an operator fixes the table
     harness.run([schema_message(), invoice("3")], schema_evolution="strict")
@@ -148,7 +150,8 @@ def test_strict_mode_quarantines_then_next_run_succeeds(harness: Harness) -> Non
     assert rows["2"]["PrivateNote"] == "kept"
     assert "3" in rows
     assert [a["status"] for a in harness.audit()][-2:] == ["replayed", "loaded"]
-    assert not list((harness.tmp_path / "quarantine").rglob("*.json"))
+    [entry] = harness.rows("_quarantine", order="batch_id")
+    assert (entry["status"], entry["data"]) == ("resolved", None)
 
 
 def test_quarantine_replay_never_overwrites_newer_rows(harness: Harness) -> None:

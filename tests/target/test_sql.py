@@ -108,6 +108,9 @@ def test_ddl_and_dml_text() -> None:
         sql.retire_versions(INVOICES, 3, hard_delete=False),
         sql.retire_versions(INVOICES, 3, hard_delete=True),
         sql.merge(INVOICES, STAGED, ["k", "v"], sql.MergeSpec(["k"], ["v"], {}, False)),
+        sql.insert_missing(INVOICES, STAGED, ["k", "_sdc_sequence"], ["_sdc_sequence"]),
+        sql.insert_missing_rows(INVOICES, ["k", "n"], [["a", 1], ["b", 2]], ["k"]),
+        sql.select_where(INVOICES, "status", "pending"),
     ],
 )
 def test_statements_parse_as_databricks(statement: str) -> None:
@@ -117,16 +120,50 @@ def test_statements_parse_as_databricks(statement: str) -> None:
 def test_literals_escape_and_round_trip() -> None:
     when = dt.datetime(2024, 3, 1, 2, 3, 4, tzinfo=dt.timezone(dt.timedelta(hours=-8)))
     row = ["it's a \\ path", None, True, 42, Decimal("1.000000001"), 0.5, when]
-    statement = sql.insert_rows("`a`.`b`.`_audit`", ["s", "n", "b", "i", "d", "f", "t"], [row])
-    assert statement.endswith(
-        "VALUES ('it\\'s a \\\\ path', NULL, TRUE, 42, 1.000000001, 0.5, "
-        "TIMESTAMP '2024-03-01T10:03:04+00:00')"
-    )
-    values = parse(statement).find(exp.Tuple)
-    assert values is not None
-    assert values.expressions[0].this == "it's a \\ path"
+    columns = ["s", "n", "b", "i", "d", "f", "t"]
+    statement = sql.insert_missing_rows("`a`.`b`.`_audit`", columns, [row], ["s"])
+    assert (
+        "SELECT 'it\\'s a \\\\ path' AS `s`, NULL AS `n`, TRUE AS `b`, 42 AS `i`, 1.000000001 AS `d`, "
+        "0.5 AS `f`, TIMESTAMP '2024-03-01T10:03:04+00:00' AS `t`"
+    ) in statement
+    first = parse(statement).find(exp.Alias)
+    assert first is not None
+    assert first.this.this == "it's a \\ path"
 
 
 def test_identifiers_with_backticks_are_escaped() -> None:
     assert sql.quote("we`ird") == "`we``ird`"
     assert parse(f"SELECT {sql.quote('we`ird')} FROM t") is not None
+
+
+def test_a_delete_as_new_as_the_row_wins_even_without_a_sync_token() -> None:
+    guard = sql.deleted_condition(QBO)
+    assert guard.endswith("OR t.`SyncToken` IS NULL OR s.`SyncToken` IS NULL)))")
+    # An update with no SyncToken at the same time still does not win: only deletes get the tie.
+    assert "s.`SyncToken` IS NULL" not in sql.version_guard(QBO)
+
+
+def test_appends_and_audit_rows_are_insert_only_merges() -> None:
+    statement = sql.insert_missing(INVOICES, STAGED, ["Name", "_sdc_sequence"], ["_sdc_sequence"])
+    merge = parse(statement)
+    assert isinstance(merge, exp.Merge)
+    assert "WHEN MATCHED" not in statement
+    assert "ON t.`_sdc_sequence` = s.`_sdc_sequence`" in statement
+
+
+@pytest.mark.parametrize(
+    "predicate",
+    [
+        sql.key_match(["realm_id", "Id"], sql.ansi_quote, [sql.key_range("Id", "1", "it's", sql.ansi_quote)]),
+        sql.deleted_condition(QBO, sql.ansi_quote),
+        sql.version_guard(QBO, sql.ansi_quote),
+        sql.insert_condition(sql.MergeSpec(["Id"], [], {}, True), sql.ansi_quote) or "",
+        sql.older_versions(3, sql.ansi_quote),
+        sql.retire_predicate(3, sql.ansi_quote),
+    ],
+)
+def test_delta_rs_predicates_come_from_the_builders_and_parse(predicate: str) -> None:
+    """The delta engine's MERGE/retire predicates are built here too, quoted the ANSI way for DataFusion."""
+    assert '"' in predicate
+    assert "`" not in predicate
+    assert parse(f"SELECT 1 FROM t WHERE {predicate}") is not None

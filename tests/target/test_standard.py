@@ -19,7 +19,7 @@ _kwargs = _dbx.connect_kwargs()
 
 TestTargetDatabricksDelta = get_target_test_class(
     TargetDatabricks,
-    config={"delta_root": f"{_delta_dir}/delta", "quarantine_path": f"{_delta_dir}/quarantine"},
+    config={"delta_root": f"{_delta_dir}/delta"},
 )
 
 TestTargetDatabricksWarehouse = get_target_test_class(
@@ -30,6 +30,5 @@ TestTargetDatabricksWarehouse = get_target_test_class(
         "http_path": _kwargs.pop("http_path"),
         "access_token": _dbx.token,
         "connection_options": {**_kwargs, "_retry_stop_after_attempts_duration": 1},
-        "quarantine_path": f"{_delta_dir}/quarantine-warehouse",
     },
 )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 import pyarrow as pa
 
-from target_databricks.sql import MergeSpec
+from target_databricks.sql import SEQUENCE, MergeSpec
 
 LoadMethod = Literal["upsert", "append-only", "overwrite"]
 
@@ -18,6 +19,15 @@ class TableRef:
     catalog: str
     schema: str
     name: str
+
+    def __post_init__(self) -> None:
+        # The parts become path segments under delta_root: nothing that could climb out of it or split.
+        for part, value in (("catalog", self.catalog), ("schema", self.schema), ("table", self.name)):
+            if not value or value in (".", "..") or re.search(r"[/\\.\x00-\x1f]", value):
+                raise ValueError(
+                    f"{part} name {value!r} is not allowed: use a plain name without '/', '\\', '.' or "
+                    "control characters (check the catalog, schema, audit_table or table_mapping settings)"
+                )
 
     def __str__(self) -> str:
         return f"{self.catalog}.{self.schema}.{self.name}"
@@ -58,11 +68,19 @@ class Engine(Protocol):
     def retire_versions(self, table: TableRef, version: int, hard_delete: bool) -> None:
         """ACTIVATE_VERSION: delete or flag rows whose `_sdc_table_version` is older than `version`."""
 
-    def append_audit(self, table: TableRef, rows: pa.Table) -> None:
-        """Append audit rows, creating the audit table when needed."""
+    def insert_once(self, table: TableRef, rows: pa.Table, keys: Sequence[str]) -> None:
+        """Insert rows whose key is not in the table yet (safe to retry), creating the table if needed."""
+
+    def select(self, table: TableRef, column: str, value: str) -> list[dict[str, Any]] | None:
+        """Rows where `column` equals `value`; None if the table does not exist."""
 
     def close(self) -> None:
         """Release connections and staged files."""
+
+
+def append_keys(batch: pa.Table) -> list[str]:
+    """What makes an append idempotent: the target's per-record arrival stamp, when the batch has it."""
+    return [SEQUENCE] if SEQUENCE in batch.column_names else []
 
 
 def make_engine(config: Mapping[str, Any]) -> Engine:

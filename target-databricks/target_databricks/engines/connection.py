@@ -8,12 +8,31 @@ makes us reconnect with fresh credentials and retry once; a second refusal is an
 from __future__ import annotations
 
 import contextlib
+import socket
 import threading
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from target_databricks.errors import AuthenticationError, ErrorKind, classify, describe, retry_transient
+from target_databricks.errors import (
+    AuthenticationError,
+    ErrorKind,
+    WarehouseUnreachable,
+    classify,
+    describe,
+    retry_transient,
+)
+
+# The connector's own retry policy defaults to 30 attempts over 900 s and a 900 s socket timeout, so an
+# unreachable or dead warehouse took ~14 minutes to fail. Ours (errors.retry_transient) retries around it;
+# these keep each connector call short. Any of them can still be set through connection_options.
+CONNECTOR_DEFAULTS: dict[str, Any] = {
+    "_retry_stop_after_attempts_count": 3,
+    "_retry_stop_after_attempts_duration": 30.0,
+    "_retry_delay_max": 10.0,
+    "_socket_timeout": 120.0,
+}
 
 
 class Connection:
@@ -22,7 +41,8 @@ class Connection:
         self.http_path = config.get("http_path")
         self.token = config.get("access_token")
         self.client_id, self.client_secret = config.get("client_id"), config.get("client_secret")
-        self.options: dict[str, Any] = dict(config.get("connection_options") or {})
+        self.options: dict[str, Any] = {**CONNECTOR_DEFAULTS, **(config.get("connection_options") or {})}
+        self.connect_timeout = float(config.get("connect_timeout_seconds") or 30)
         self.staging_dir: str | None = None
         self._conn: Any = None
         self._lock = threading.RLock()  # DB-API threadsafety 1: sinks draining in parallel share one session
@@ -52,10 +72,37 @@ class Connection:
         provider: Callable[[], Any] = lambda: oauth_service_principal(config)  # noqa: E731
         return {"credentials_provider": provider}
 
+    def address(self) -> tuple[str, int]:
+        """Host and port the connector will call."""
+        if uri := self.options.get("_connection_uri"):
+            parts = urlsplit(uri)
+            return parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
+        return str(self.hostname), int(self.options.get("_port") or 443)
+
+    def probe(self) -> None:
+        """Fail within connect_timeout_seconds, naming the address, when the warehouse cannot be reached:
+        the connector would otherwise keep retrying a dead address for minutes."""
+        host, port = self.address()
+        deadline = time.monotonic() + self.connect_timeout
+        while True:
+            left = deadline - time.monotonic()
+            try:
+                socket.create_connection((host, port), timeout=max(0.1, min(left, 10.0))).close()
+                return
+            except OSError as exc:
+                if time.monotonic() + 1 >= deadline:
+                    raise WarehouseUnreachable(
+                        f"cannot reach the Databricks warehouse at {host}:{port} within "
+                        f"{self.connect_timeout:.0f} s ({exc}): check server_hostname and the network "
+                        "(connect_timeout_seconds sets the wait)"
+                    ) from exc
+                time.sleep(1)
+
     def _connect(self) -> Any:
         if self._conn is None:
             from databricks import sql as dbsql
 
+            self.probe()
             self._conn = dbsql.connect(
                 server_hostname=self.hostname or "",
                 http_path=self.http_path,

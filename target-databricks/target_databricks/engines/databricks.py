@@ -11,7 +11,7 @@ import shutil
 import tempfile
 import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +19,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from target_databricks import sql
-from target_databricks.engines import TableRef, WriteCounts, WritePlan
+from target_databricks.engines import TableRef, WriteCounts, WritePlan, append_keys
 from target_databricks.engines.connection import Connection
+from target_databricks.errors import ErrorKind, classify
 from target_databricks.types import databricks_type
 
 
@@ -45,7 +46,7 @@ class DatabricksEngine:
         try:
             rows = self._run(sql.describe(_name(table)))
         except Exception as exc:
-            if "TABLE_OR_VIEW_NOT_FOUND" in str(exc) or "SCHEMA_NOT_FOUND" in str(exc):
+            if _missing(exc):
                 return None
             raise
         columns: dict[str, str] = {}
@@ -66,7 +67,13 @@ class DatabricksEngine:
             self._ready.add((catalog, schema))
 
     def add_columns(self, table: TableRef, fields: list[pa.Field]) -> None:
-        self._run(sql.add_columns(_name(table), _columns(pa.schema(fields))))
+        try:
+            self._run(sql.add_columns(_name(table), _columns(pa.schema(fields))))
+        except Exception:
+            # A retry after a lost reply finds the columns added by the first attempt: that is success.
+            have = {name.lower() for name in self.columns(table) or {}}
+            if not all(f.name.lower() in have for f in fields):
+                raise
 
     def write(self, table: TableRef, batch: pa.Table, plan: WritePlan) -> WriteCounts:
         path = self._stage(table, batch)
@@ -75,7 +82,11 @@ class DatabricksEngine:
             self._run(sql.replace_with_staged(_name(table), path, columns))
             return WriteCounts(inserted=batch.num_rows)
         if plan.method == "append-only" or not plan.merge.keys:
-            rows = self._run(sql.insert_staged(_name(table), path, columns))
+            keys = append_keys(batch)
+            if not keys:
+                rows = self._run(sql.insert_staged(_name(table), path, columns))
+            else:  # a MERGE that inserts only missing rows: a retry after a lost reply adds nothing
+                rows = self._run(sql.insert_missing(_name(table), path, columns, keys))
             return WriteCounts(inserted=_count(rows, "num_inserted_rows", batch.num_rows))
         rows = self._run(sql.merge(_name(table), path, columns, plan.merge))
         return WriteCounts(
@@ -113,26 +124,43 @@ class DatabricksEngine:
             return
         self._run(sql.retire_versions(_name(table), version, hard_delete))
 
-    def append_audit(self, table: TableRef, rows: pa.Table) -> None:
+    def insert_once(self, table: TableRef, rows: pa.Table, keys: Sequence[str]) -> None:
         values = [[row[name] for name in rows.column_names] for row in rows.to_pylist()]
-        statement = sql.insert_rows(_name(table), rows.column_names, values)
+        statement = sql.insert_missing_rows(_name(table), rows.column_names, values, keys)
         try:
             self._run(statement)
         except Exception as exc:
-            if "TABLE_OR_VIEW_NOT_FOUND" not in str(exc) and "SCHEMA_NOT_FOUND" not in str(exc):
+            if not _missing(exc):
                 raise
-            self.create_table(table, rows.schema)  # first audit row ever in this schema
+            self.create_table(table, rows.schema)  # first row ever in this table
             self._run(statement)
+
+    def select(self, table: TableRef, column: str, value: str) -> list[dict[str, Any]] | None:
+        try:
+            return self._run(sql.select_where(_name(table), column, value))
+        except Exception as exc:
+            if _missing(exc):
+                return None
+            raise
 
     def close(self) -> None:
         """REMOVE the staged files, then close the session and the local scratch folder."""
         try:
             for path in sorted(self._staged):
-                self._run(sql.remove(path))
+                try:
+                    self._run(sql.remove(path))
+                except Exception as exc:
+                    # A retried REMOVE whose first attempt ran finds nothing to remove: that is success.
+                    if classify(exc) is not ErrorKind.TERMINAL or "NOT_FOUND" not in str(exc).upper():
+                        raise
             self._staged.clear()
         finally:
             self.connection.close()
             shutil.rmtree(self.local_dir, ignore_errors=True)
+
+
+def _missing(exc: Exception) -> bool:
+    return "TABLE_OR_VIEW_NOT_FOUND" in str(exc) or "SCHEMA_NOT_FOUND" in str(exc)
 
 
 def _name(table: TableRef) -> str:

@@ -11,15 +11,11 @@ import pyarrow.compute as pc
 from deltalake import DeltaTable, Field, write_deltalake
 from deltalake.exceptions import TableNotFoundError
 
-from target_databricks.engines import TableRef, WriteCounts, WritePlan
+from target_databricks import sql
+from target_databricks.engines import TableRef, WriteCounts, WritePlan, append_keys
 from target_databricks.errors import retry_transient
-from target_databricks.sql import DELETED, TABLE_VERSION, MergeSpec, soft_delete_updates, version_guard
+from target_databricks.sql import DELETED, TABLE_VERSION, MergeSpec, ansi_quote
 from target_databricks.types import databricks_type
-
-
-def _dq(name: str) -> str:
-    # DataFusion (delta-rs predicates) quotes identifiers the ANSI way.
-    return '"' + name.replace('"', '""') + '"'
 
 
 class DeltaEngine:
@@ -52,43 +48,63 @@ class DeltaEngine:
     @retry_transient
     def add_columns(self, table: TableRef, fields: list[pa.Field]) -> None:
         delta = DeltaTable(self.uri(table), storage_options=self.storage_options)
-        delta.alter.add_columns([Field.from_arrow(f) for f in fields])
+        have = {name.lower() for name in pa.schema(delta.schema().to_arrow()).names}
+        missing = [f for f in fields if f.name.lower() not in have]  # a retried call finds them added
+        if missing:
+            delta.alter.add_columns([Field.from_arrow(f) for f in missing])
 
     @retry_transient
     def write(self, table: TableRef, batch: pa.Table, plan: WritePlan) -> WriteCounts:
-        if plan.method == "overwrite" or plan.method == "append-only" or not plan.merge.keys:
-            # An overwrite is one commit that replaces the contents: readers never see the table empty.
-            overwrite = plan.method == "overwrite"
+        if plan.method == "overwrite":
+            # One commit that replaces the contents: readers never see the table empty.
             write_deltalake(
                 self.uri(table),
                 batch,
-                mode="overwrite" if overwrite else "append",
-                schema_mode="overwrite" if overwrite else "merge",
+                mode="overwrite",
+                schema_mode="overwrite",
                 storage_options=self.storage_options,
             )
             return WriteCounts(inserted=batch.num_rows)
+        if plan.method == "append-only" or not plan.merge.keys:
+            return self._insert_missing(table, batch, append_keys(batch))
         return self._merge(table, batch, plan.merge)
 
-    def _merge(self, table: TableRef, batch: pa.Table, spec: MergeSpec) -> WriteCounts:
+    def _merger(self, table: TableRef, batch: pa.Table, keys: Sequence[str]) -> Any:
         delta = DeltaTable(self.uri(table), storage_options=self.storage_options)
-        guard = version_guard(spec, q=_dq)
-        on = [f"t.{_dq(k)} = s.{_dq(k)}" for k in spec.keys] + _key_ranges(batch, spec.keys)
-        merger = delta.merge(
+        return delta.merge(
             batch,
-            predicate=" AND ".join(on),
+            predicate=sql.key_match(keys, ansi_quote, _key_ranges(batch, keys)),
             source_alias="s",
             target_alias="t",
             merge_schema=True,  # without it delta-rs silently drops new source columns
         )
+
+    def _insert_missing(self, table: TableRef, batch: pa.Table, keys: Sequence[str]) -> WriteCounts:
+        """An append a retry cannot duplicate: rows whose key the table already holds are skipped."""
+        if not keys:
+            write_deltalake(
+                self.uri(table),
+                batch,
+                mode="append",
+                schema_mode="merge",
+                storage_options=self.storage_options,
+            )
+            return WriteCounts(inserted=batch.num_rows)
+        metrics = self._merger(table, batch, keys).when_not_matched_insert_all().execute()
+        return WriteCounts(inserted=int(metrics.get("num_target_rows_inserted", 0)))
+
+    def _merge(self, table: TableRef, batch: pa.Table, spec: MergeSpec) -> WriteCounts:
+        merger = self._merger(table, batch, spec.keys)
         has_deletes = DELETED in batch.column_names
         if has_deletes:
-            deleted = f"s.{_dq(DELETED)} IS NOT NULL AND {guard}"
+            deleted = sql.deleted_condition(spec, ansi_quote)
             if spec.hard_delete:
                 merger = merger.when_matched_delete(predicate=deleted)
             else:
-                merger = merger.when_matched_update(updates=_soft_delete_updates(spec), predicate=deleted)
-        merger = merger.when_matched_update_all(predicate=guard)
-        insert_if = f"s.{_dq(DELETED)} IS NULL" if has_deletes and spec.hard_delete else None
+                updates = dict(sql.soft_delete_updates(spec, q=ansi_quote))
+                merger = merger.when_matched_update(updates=updates, predicate=deleted)
+        merger = merger.when_matched_update_all(predicate=sql.version_guard(spec, q=ansi_quote))
+        insert_if = sql.insert_condition(spec, ansi_quote) if has_deletes else None
         metrics = merger.when_not_matched_insert_all(predicate=insert_if).execute()
         return WriteCounts(
             inserted=int(metrics.get("num_target_rows_inserted", 0)),
@@ -101,18 +117,25 @@ class DeltaEngine:
         delta = self._open(table)
         if delta is None or TABLE_VERSION not in delta.schema().to_arrow().names:
             return
-        older = f"({_dq(TABLE_VERSION)} < {int(version)} OR {_dq(TABLE_VERSION)} IS NULL)"
         if hard_delete:
-            delta.delete(older)
+            delta.delete(sql.older_versions(version, ansi_quote))
         else:
             now = dt.datetime.now(dt.UTC)
-            delta.update(new_values={DELETED: now}, predicate=f"{older} AND {_dq(DELETED)} IS NULL")
+            delta.update(new_values={DELETED: now}, predicate=sql.retire_predicate(version, ansi_quote))
 
     @retry_transient
-    def append_audit(self, table: TableRef, rows: pa.Table) -> None:
-        write_deltalake(
-            self.uri(table), rows, mode="append", schema_mode="merge", storage_options=self.storage_options
-        )
+    def insert_once(self, table: TableRef, rows: pa.Table, keys: Sequence[str]) -> None:
+        if self._open(table) is None:
+            DeltaTable.create(
+                self.uri(table), rows.schema, mode="ignore", storage_options=self.storage_options
+            )
+        self._insert_missing(table, rows, keys)
+
+    def select(self, table: TableRef, column: str, value: str) -> list[dict[str, Any]] | None:
+        delta = self._open(table)
+        if delta is None:
+            return None
+        return delta.to_pyarrow_dataset().to_table(filter=pc.field(column) == value).to_pylist()
 
     def close(self) -> None:
         """Nothing to release: delta-rs holds no connection."""
@@ -132,16 +155,5 @@ def _key_ranges(batch: pa.Table, keys: Sequence[str]) -> list[str]:
             continue
         bounds = pc.min_max(column).as_py()
         if bounds["min"] is not None:
-            low, high = (_literal(bounds[end]) for end in ("min", "max"))
-            ranges.append(f"t.{_dq(key)} BETWEEN {low} AND {high}")
+            ranges.append(sql.key_range(key, bounds["min"], bounds["max"], ansi_quote))
     return ranges
-
-
-def _literal(value: str | int) -> str:
-    # DataFusion string literals take no backslash escapes; a quote is doubled.
-    return str(value) if isinstance(value, int) else "'" + value.replace("'", "''") + "'"
-
-
-def _soft_delete_updates(spec: MergeSpec) -> dict[str, str]:
-    """The same assignments as the Databricks MERGE, in delta-rs' {column: expression} form."""
-    return dict(soft_delete_updates(spec, q=_dq))

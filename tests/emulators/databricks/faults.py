@@ -20,6 +20,8 @@ class Faults:
     - `direct_results`: False makes every result go through GetResultSetMetadata and FetchResults.
     - `direct_results_wait_s`: how long ExecuteStatement waits for a result before answering "running".
     - `only_rpc`: limit `unavailable` and `drop_connections` to one RPC name (e.g. "ExecuteStatement").
+    - `only_statement`: limit `unavailable`, `drop_connections` and `drop_responses` to statements starting
+      with this text (case-insensitive, e.g. "MERGE" or "PUT"): a fault in the middle of a given step.
     - `expired_token_status`: HTTP status for an expired OAuth token (Databricks answers 403 on some APIs).
     """
 
@@ -32,14 +34,19 @@ class Faults:
     direct_results: bool = True
     direct_results_wait_s: float = 1.0
     only_rpc: str | None = None
+    only_statement: str | None = None
     expired_token_status: int = 403
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def take(self, name: str, rpc: str | None = None) -> bool:
+    def take(self, name: str, rpc: str | None = None, statement: str | None = None) -> bool:
         """Consume one unit of countdown `name` if it applies to this request."""
         with self._lock:
             if rpc is not None and self.only_rpc not in (None, rpc):
                 return False
+            if self.only_statement is not None and name != "quota_errors":
+                wanted = self.only_statement.strip().upper()
+                if statement is None or not statement.lstrip().upper().startswith(wanted):
+                    return False
             left = getattr(self, name)
             if left <= 0:
                 return False
@@ -61,6 +68,7 @@ class Faults:
         with self._lock:
             self.unavailable = self.drop_connections = self.drop_responses = self.quota_errors = 0
             self.slow_statement_s, self.direct_results, self.only_rpc = 0.0, True, None
+            self.only_statement = None
             self.direct_results_wait_s = 1.0
 
 

@@ -28,6 +28,20 @@ def rpc_name(body: bytes) -> str:
         return "?"
 
 
+def statement_text(body: bytes) -> str | None:
+    """The SQL of an ExecuteStatement request (None for other RPCs), read without consuming the request."""
+    try:
+        proto = TBinaryProtocol.TBinaryProtocol(TTransport.TMemoryBuffer(body))
+        name, _, _ = proto.readMessageBegin()
+        if name != "ExecuteStatement":
+            return None
+        args = TCLIService.ExecuteStatement_args()
+        args.read(proto)
+        return str(args.req.statement)
+    except Exception:
+        return None
+
+
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -122,14 +136,15 @@ class RequestHandler(BaseHTTPRequestHandler):
 
     def _thrift(self, body: bytes) -> None:
         emu, rpc = self.emu, rpc_name(body)
+        statement = statement_text(body) if emu.faults.only_statement else None
         denial = emu.auth.check(self.headers.get("Authorization"), emu.faults.expired_token_status)
         if denial is not None:
             emu.counters_.add(f"http.{denial.status}")
             return self._send(denial.status, b"", headers={"x-databricks-reason-phrase": denial.reason})
-        if emu.faults.take("drop_connections", rpc):
+        if emu.faults.take("drop_connections", rpc, statement):
             emu.counters_.add("faults.drop_connections")
             return self._drop()
-        if emu.faults.take("unavailable", rpc):
+        if emu.faults.take("unavailable", rpc, statement):
             emu.counters_.add("faults.unavailable")
             message = b'{"error_code":"TEMPORARILY_UNAVAILABLE","message":"Service temporarily unavailable."}'
             return self._send(
@@ -146,7 +161,7 @@ class RequestHandler(BaseHTTPRequestHandler):
             TBinaryProtocol.TBinaryProtocol(TTransport.TMemoryBuffer(body)),
             TBinaryProtocol.TBinaryProtocol(out),
         )
-        if emu.faults.take("drop_responses", rpc):
+        if emu.faults.take("drop_responses", rpc, statement):
             emu.counters_.add("faults.drop_responses")
             return self._drop()
         self._send(200, out.getvalue(), "application/x-thrift")

@@ -93,12 +93,20 @@ def describe(table: str) -> str:
     return f"DESCRIBE TABLE {table}"
 
 
-def read_staged(path: str, columns: Sequence[str]) -> str:
+def read_staged(path: str, columns: Sequence[str], where: str = "") -> str:
     cols = ", ".join(quote(c) for c in columns)
-    return f"SELECT {cols} FROM read_files({literal(path)}, format => 'parquet')"
+    condition = f" WHERE {where}" if where else ""
+    return f"SELECT {cols} FROM read_files({literal(path)}, format => 'parquet'){condition}"
 
 
-def newest_source(path: str, columns: Sequence[str], spec: MergeSpec) -> str:
+def deletes_only(deletes: bool | None) -> str:
+    """The source filter of one half of a split MERGE: delete records only (True), the rest (False), all."""
+    if deletes is None:
+        return ""
+    return f"{quote(DELETED)} IS {'NOT NULL' if deletes else 'NULL'}"
+
+
+def newest_source(path: str, columns: Sequence[str], spec: MergeSpec, where: str = "") -> str:
     """The staged batch, one row per key: the newest version (the batch is deduped already; this guards)."""
     partition = ", ".join(quote(k) for k in spec.keys)
     order = (
@@ -109,13 +117,17 @@ def newest_source(path: str, columns: Sequence[str], spec: MergeSpec) -> str:
         or "1"
     )
     return (
-        f"{read_staged(path, columns)} "
+        f"{read_staged(path, columns, where)} "
         f"QUALIFY ROW_NUMBER() OVER (PARTITION BY {partition} ORDER BY {order}) = 1"
     )
 
 
-def merge(table: str, path: str, columns: Sequence[str], spec: MergeSpec) -> str:
-    """One MERGE: deletes (hard or soft) and updates only when the source version is not older."""
+def merge(table: str, path: str, columns: Sequence[str], spec: MergeSpec, deletes: bool | None = None) -> str:
+    """One MERGE: deletes (hard or soft) and updates only when the source version is not older.
+
+    `deletes` restricts the source to delete records (True) or to the others (False): a soft delete is
+    an UPDATE to Delta, so the target runs the two halves apart to count soft deletes as deletes.
+    """
     guard = version_guard(spec)
     on = " AND ".join(f"t.{quote(k)} = s.{quote(k)}" for k in spec.keys)
     assignments = ", ".join(f"t.{quote(c)} = s.{quote(c)}" for c in columns)
@@ -131,9 +143,8 @@ def merge(table: str, path: str, columns: Sequence[str], spec: MergeSpec) -> str
     clauses.append(f"WHEN MATCHED AND {guard} THEN UPDATE SET {assignments}")
     insert_if = f" AND s.{quote(DELETED)} IS NULL" if spec.hard_delete and DELETED in columns else ""
     clauses.append(f"WHEN NOT MATCHED{insert_if} THEN INSERT ({names}) VALUES ({values})")
-    return f"MERGE INTO {table} AS t USING ({newest_source(path, columns, spec)}) AS s ON {on} " + " ".join(
-        clauses
-    )
+    source = newest_source(path, columns, spec, deletes_only(deletes))
+    return f"MERGE INTO {table} AS t USING ({source}) AS s ON {on} " + " ".join(clauses)
 
 
 def soft_delete_updates(spec: MergeSpec, q: Quote = quote) -> list[tuple[str, str]]:

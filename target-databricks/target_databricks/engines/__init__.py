@@ -8,7 +8,7 @@ from typing import Any, Literal, Protocol
 
 import pyarrow as pa
 
-from target_databricks.sql import MergeSpec
+from target_databricks.sql import DELETED, MergeSpec
 
 LoadMethod = Literal["upsert", "append-only", "overwrite"]
 
@@ -36,6 +36,19 @@ class WriteCounts:
     inserted: int = 0
     updated: int = 0
     deleted: int = 0
+
+    def plus_soft_deletes(self, flagged: WriteCounts) -> WriteCounts:
+        """Add the counts of a merge of delete records only: every row it flagged (or, for a record the
+        table never saw, inserted as a tombstone) is a delete that landed."""
+        landed = flagged.inserted + flagged.updated + flagged.deleted
+        return WriteCounts(self.inserted, self.updated, self.deleted + landed)
+
+
+def soft_deletes(batch: pa.Table, spec: MergeSpec) -> bool:
+    """True when the batch soft-deletes rows: Delta reports those as updates, so they merge apart."""
+    if spec.hard_delete or not spec.keys or DELETED not in batch.column_names:
+        return False
+    return batch.column(DELETED).null_count < batch.num_rows
 
 
 class Engine(Protocol):

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from target_databricks import sql
-from target_databricks.engines import TableRef, WriteCounts, WritePlan
+from target_databricks.engines import TableRef, WriteCounts, WritePlan, soft_deletes
 from target_databricks.engines.connection import Connection
 from target_databricks.types import databricks_type
 
@@ -77,12 +77,12 @@ class DatabricksEngine:
         if plan.method == "append-only" or not plan.merge.keys:
             rows = self._run(sql.insert_staged(_name(table), path, columns))
             return WriteCounts(inserted=_count(rows, "num_inserted_rows", batch.num_rows))
-        rows = self._run(sql.merge(_name(table), path, columns, plan.merge))
-        return WriteCounts(
-            inserted=_count(rows, "num_inserted_rows"),
-            updated=_count(rows, "num_updated_rows"),
-            deleted=_count(rows, "num_deleted_rows"),
-        )
+        if not soft_deletes(batch, plan.merge):
+            return _counts(self._run(sql.merge(_name(table), path, columns, plan.merge)))
+        # Delta counts a soft delete as an update: the delete records merge on their own to be counted.
+        kept = _counts(self._run(sql.merge(_name(table), path, columns, plan.merge, deletes=False)))
+        flagged = _counts(self._run(sql.merge(_name(table), path, columns, plan.merge, deletes=True)))
+        return kept.plus_soft_deletes(flagged)
 
     def _stage(self, table: TableRef, batch: pa.Table) -> str:
         """Write the batch as Parquet and PUT it to the Volume; the same path is reused by every flush."""
@@ -141,6 +141,14 @@ def _name(table: TableRef) -> str:
 
 def _columns(schema: pa.Schema) -> list[tuple[str, str]]:
     return [(f.name, databricks_type(f.type)) for f in schema]
+
+
+def _counts(rows: list[dict[str, Any]]) -> WriteCounts:
+    return WriteCounts(
+        inserted=_count(rows, "num_inserted_rows"),
+        updated=_count(rows, "num_updated_rows"),
+        deleted=_count(rows, "num_deleted_rows"),
+    )
 
 
 def _count(rows: list[dict[str, Any]], name: str, default: int = 0) -> int:

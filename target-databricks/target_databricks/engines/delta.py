@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 from deltalake import DeltaTable, Field, write_deltalake
 from deltalake.exceptions import TableNotFoundError
 
-from target_databricks.engines import TableRef, WriteCounts, WritePlan
+from target_databricks.engines import TableRef, WriteCounts, WritePlan, soft_deletes
 from target_databricks.errors import retry_transient
 from target_databricks.sql import DELETED, TABLE_VERSION, MergeSpec, soft_delete_updates, version_guard
 from target_databricks.types import databricks_type
@@ -70,6 +70,15 @@ class DeltaEngine:
         return self._merge(table, batch, plan.merge)
 
     def _merge(self, table: TableRef, batch: pa.Table, spec: MergeSpec) -> WriteCounts:
+        if not soft_deletes(batch, spec):
+            return self._merge_once(table, batch, spec)
+        # delta-rs counts a soft delete as an update: the delete records merge on their own to be counted.
+        flagged = pc.is_valid(batch.column(DELETED))
+        rest, deletes = batch.filter(pc.invert(flagged)), batch.filter(flagged)
+        kept = self._merge_once(table, rest, spec) if rest.num_rows else WriteCounts()
+        return kept.plus_soft_deletes(self._merge_once(table, deletes, spec))
+
+    def _merge_once(self, table: TableRef, batch: pa.Table, spec: MergeSpec) -> WriteCounts:
         delta = DeltaTable(self.uri(table), storage_options=self.storage_options)
         guard = version_guard(spec, q=_dq)
         on = [f"t.{_dq(k)} = s.{_dq(k)}" for k in spec.keys] + _key_ranges(batch, spec.keys)

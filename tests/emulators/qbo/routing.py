@@ -33,6 +33,8 @@ class Router:
             return json_response(*emu.oauth.token(form(req.body), req.headers.get("authorization"), hard))
         if req.kind == "revoke" and req.method == "POST":
             return self._revoke(req)
+        if req.kind == "authorize" and req.method == "GET":
+            return emu.appcenter.authorize(req.params)
         if req.kind == "discovery" and req.method == "GET":
             return json_response(200, emu.discovery())
         if req.kind == "admin":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import logging
 import re
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -90,6 +91,8 @@ def retry_transient(func: F) -> F:
         factor=lambda: RETRY_SETTINGS["base_seconds"],
         max_value=lambda: RETRY_SETTINGS["max_seconds"],
         raise_on_giveup=True,
+        # Not retrying is the caller's call (a missing table is a normal probe): no ERROR line from here.
+        giveup_log_level=logging.DEBUG,
     )(func)
     return decorated
 

@@ -85,6 +85,10 @@ def create_table(table: str, columns: Sequence[tuple[str, str]]) -> str:
     return f"CREATE TABLE IF NOT EXISTS {table} ({column_list(columns)}) USING DELTA"
 
 
+def drop_table(table: str) -> str:
+    return f"DROP TABLE IF EXISTS {table}"
+
+
 def add_columns(table: str, columns: Sequence[tuple[str, str]]) -> str:
     return f"ALTER TABLE {table} ADD COLUMNS ({column_list(columns)})"
 

@@ -153,6 +153,8 @@ CONFIG = th.PropertiesList(
 ).to_dict()
 
 
+MELTANO_TEST_STREAM = "meltano_test_stream"  # the stream `meltano config test` sends to a loader
+
 # Allocations between young-generation collections. A batch holds ~10k records of ~30 containers each;
 # at CPython's default (700) the collector ran every few records and re-scanned the whole buffered batch
 # on every older-generation pass: measured as ~80% of JSON-decoding time. The target makes few cycles,
@@ -238,8 +240,17 @@ class TargetDatabricks(Target):
         self._replay_once()
         try:
             super().process_endofpipe()
+            self._drop_connection_test_table()
         finally:
             self.loader.engine.close()
+
+    def _drop_connection_test_table(self) -> None:
+        """`meltano config test` writes one record to MELTANO_TEST_STREAM: once it has landed (proving the
+        credentials, grants and staging work), its table is dropped; its audit row stays as the record."""
+        sink = self._sinks_active.get(MELTANO_TEST_STREAM)
+        if isinstance(sink, DatabricksSink):
+            self.loader.engine.drop_table(sink.table)
+            self.logger.info("Dropped the connection-test table %s", sink.table)
 
 
 cli = TargetDatabricks.cli

@@ -74,6 +74,9 @@ class Engine(Protocol):
     def append_audit(self, table: TableRef, rows: pa.Table) -> None:
         """Append audit rows, creating the audit table when needed."""
 
+    def drop_table(self, table: TableRef) -> None:
+        """Remove the table (and its data) if it exists."""
+
     def close(self) -> None:
         """Release connections and staged files."""
 

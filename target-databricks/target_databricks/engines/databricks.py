@@ -124,6 +124,9 @@ class DatabricksEngine:
             self.create_table(table, rows.schema)  # first audit row ever in this schema
             self._run(statement)
 
+    def drop_table(self, table: TableRef) -> None:
+        self._run(sql.drop_table(_name(table)))
+
     def close(self) -> None:
         """REMOVE the staged files, then close the session and the local scratch folder."""
         try:

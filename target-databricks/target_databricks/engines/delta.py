@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -123,8 +124,21 @@ class DeltaEngine:
             self.uri(table), rows, mode="append", schema_mode="merge", storage_options=self.storage_options
         )
 
+    def drop_table(self, table: TableRef) -> None:
+        """Delete the table's folder (log and data files), locally or in object storage."""
+        from pyarrow import fs
+
+        filesystem, path = fs.FileSystem.from_uri(_absolute(self.uri(table)))
+        if filesystem.get_file_info(path).type != fs.FileType.NotFound:
+            filesystem.delete_dir(path)
+
     def close(self) -> None:
         """Nothing to release: delta-rs holds no connection."""
+
+
+def _absolute(uri: str) -> str:
+    """pyarrow's from_uri needs a URI or an absolute path; a relative delta_root is local."""
+    return uri if "://" in uri else str(Path(uri).resolve())
 
 
 def _key_ranges(batch: pa.Table, keys: Sequence[str]) -> list[str]:

@@ -153,6 +153,13 @@ CONFIG = th.PropertiesList(
 ).to_dict()
 
 
+# The settings that together are enough to run (one group suffices): the delta engine needs nothing more;
+# a warehouse takes a personal access token or a service principal's OAuth M2M secret (connection.py).
+SETTINGS_GROUPS = (
+    ("delta_root",),
+    ("server_hostname", "http_path", "access_token"),
+    ("server_hostname", "http_path", "client_id", "client_secret"),
+)
 MELTANO_TEST_STREAM = "meltano_test_stream"  # the stream `meltano config test` sends to a loader
 
 # Allocations between young-generation collections. A batch holds ~10k records of ~30 containers each;

@@ -54,12 +54,13 @@ def test_login_through_meltano_seeds_the_token_store(meltano: MeltanoProject, em
     tokens = TokenStore(env["TAP_QUICKBOOKS_ONLINE_TOKEN_STORE_PATH"], key).read()
     assert tokens is not None
     assert tokens.refresh_token not in "".join(lines)
-    # The tap now runs on the store alone.
-    meltano.env.update({k: v for k, v in tap_env(emu).items() if not k.endswith("REFRESH_TOKEN")})
+    assert emu.oauth.check_access(f"Bearer {tokens.access_token}") is None
+
+
+def test_initialize_and_config_test_of_both_plugins(meltano: MeltanoProject, emu: QBOEmulator) -> None:
+    meltano.env.update(tap_env(emu))
     assert "Plugin configuration is valid" in meltano.run("config", "test", "tap-quickbooks-online").stdout
 
-
-def test_initialize_and_config_test_of_the_loader(meltano: MeltanoProject) -> None:
     first = meltano.run("invoke", "target-databricks:initialize")  # idempotency: tests/target/test_initialize
     assert "Ready" in first.stdout, first.stdout
     assert meltano.delta_schema_dir.is_dir()

@@ -51,7 +51,7 @@ def missing_grants(
     held: dict[str, set[str]] = {level: set() for level in LEVELS}
     for row in rows:
         kind, key = str(row.get("ObjectType")).upper(), str(row.get("ObjectKey")).replace("`", "")
-        if str(row.get("Principal")) != principal or kind not in LEVELS or key != names[kind]:
+        if str(row.get("Principal")) != principal or kind not in LEVELS or key.lower() != names[kind].lower():
             continue
         action = str(row.get("ActionType")).upper()
         below = LEVELS[LEVELS.index(kind) :]
@@ -64,11 +64,6 @@ def missing_grants(
             if lacking:
                 gaps.append((level, lacking))
     return gaps
-
-
-def grant_statement(level: str, privileges: list[str], name: str, principal: str) -> str:
-    target = ".".join(sql.quote(part) for part in name.split("."))
-    return f"GRANT {', '.join(privileges)} ON {level} {target} TO {sql.quote(principal)};"
 
 
 def _create(
@@ -88,29 +83,25 @@ def _create(
 def _existing(engine: DatabricksEngine, catalog: str, schema: str, volume: str) -> tuple[bool, bool, bool]:
     """Which of catalog, schema and Volume exist (creating only what is missing needs no CREATE right)."""
     try:
-        schemas = engine.connection.execute(f"SHOW SCHEMAS IN {sql.quote(catalog)}")
+        schemas = engine.connection.execute(sql.show_schemas(catalog))
     except Exception as exc:
         if "NO_SUCH_CATALOG" in str(exc) or "CATALOG_NOT_FOUND" in str(exc):
             return False, False, False
         raise
     if schema not in {str(next(iter(row.values()))).lower() for row in schemas}:
         return True, False, False
-    volumes = engine.connection.execute(
-        f"SELECT volume_name FROM {sql.quote(catalog)}.information_schema.volumes "
-        f"WHERE volume_schema = {sql.literal(schema)} AND volume_name = {sql.literal(volume)}"
-    )
-    return True, True, bool(volumes)
+    return True, True, bool(engine.connection.execute(sql.volume_exists(catalog, schema, volume)))
 
 
 def initialize_databricks(engine: DatabricksEngine, config: Mapping[str, Any]) -> Report:
     report = Report()
     catalog, schema, volume = config["catalog"], config["schema"], config.get("volume") or "staging"
     principal = config.get("client_id") if not config.get("access_token") else None
-    principal = principal or str(engine.connection.execute("SELECT current_user() AS user")[0]["user"])
+    principal = principal or str(engine.connection.execute(sql.current_user())[0]["user"])
     report.say(f"principal: {principal}")
     names = {"CATALOG": catalog, "SCHEMA": f"{catalog}.{schema}", "VOLUME": f"{catalog}.{schema}.{volume}"}
     steps = [
-        (f"CREATE CATALOG IF NOT EXISTS {sql.quote(catalog)}", f"catalog {names['CATALOG']}"),
+        (sql.create_catalog(catalog), f"catalog {names['CATALOG']}"),
         (sql.create_schema(catalog, schema), f"schema {names['SCHEMA']}"),
         (sql.create_volume(catalog, schema, volume), f"volume {names['VOLUME']}"),
     ]
@@ -125,15 +116,16 @@ def initialize_databricks(engine: DatabricksEngine, config: Mapping[str, Any]) -
     rows: list[dict[str, Any]] = []
     try:  # one level at a time: each answer holds the grants inherited from above, and its owner
         for level in LEVELS:
-            name = ".".join(sql.quote(part) for part in names[level].split("."))
-            rows += engine.connection.execute(f"SHOW GRANTS {sql.quote(principal)} ON {level} {name}")
+            rows += engine.connection.execute(sql.show_grants(principal, level, names[level]))
     except Exception as exc:
         report.say(f"grants: could not read them ({describe(exc, engine.connection.secrets)})")
         report.missing.append(f"-- let {principal} read its grants, or check them by hand")
         return report
-    for level, privileges in missing_grants(rows, principal, names):
-        report.missing.append(grant_statement(level, privileges, names[level], principal))
-    report.say("grants: " + ("all present" if not report.missing else f"{len(report.missing)} missing"))
+    gaps = missing_grants(rows, principal, names)
+    report.missing += [
+        sql.grant(privileges, level, names[level], principal) + ";" for level, privileges in gaps
+    ]
+    report.say("grants: " + (f"{len(gaps)} missing" if gaps else "all present"))
     return report
 
 

@@ -69,6 +69,39 @@ def version_guard(spec: MergeSpec, q: Quote = quote, source: str = "s", target: 
     return guard
 
 
+def dotted(name: str) -> str:
+    """`a.b.c` with every part quoted (a securable named by its dotted path)."""
+    return ".".join(quote(part) for part in name.split("."))
+
+
+def create_catalog(catalog: str) -> str:
+    return f"CREATE CATALOG IF NOT EXISTS {quote(catalog)}"
+
+
+def show_schemas(catalog: str) -> str:
+    return f"SHOW SCHEMAS IN {quote(catalog)}"
+
+
+def volume_exists(catalog: str, schema: str, volume: str) -> str:
+    return (
+        f"SELECT volume_name FROM {quote(catalog)}.information_schema.volumes "
+        f"WHERE volume_schema = {literal(schema)} AND volume_name = {literal(volume)}"
+    )
+
+
+def current_user() -> str:
+    return "SELECT current_user() AS user"
+
+
+def show_grants(principal: str, kind: str, name: str) -> str:
+    """The principal's grants on a securable (`kind` CATALOG, SCHEMA, VOLUME, TABLE), inherited ones too."""
+    return f"SHOW GRANTS {quote(principal)} ON {kind} {dotted(name)}"
+
+
+def grant(privileges: Sequence[str], kind: str, name: str, principal: str) -> str:
+    return f"GRANT {', '.join(privileges)} ON {kind} {dotted(name)} TO {quote(principal)}"
+
+
 def create_schema(catalog: str, schema: str) -> str:
     return f"CREATE SCHEMA IF NOT EXISTS {quote(catalog)}.{quote(schema)}"
 

@@ -6,6 +6,7 @@ Soft-deleted rows (_sdc_deleted_at set) are left out of the money figures, as a 
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -47,6 +48,46 @@ def last_run(schema_dir: Path) -> None:
     ).fetchall()
     header = ("table", "rows in", "inserted", "updated", "deleted", "rejected")
     print_rows("What the last run changed (from the _audit table)", header, rows)
+    started = con.execute(
+        """SELECT min(finished_at - to_microseconds(CAST(duration_seconds * 1e6 AS BIGINT)))
+           FROM audit WHERE run_id = (SELECT arg_max(run_id, finished_at) FROM audit)"""
+    ).fetchone()
+    deleted = [
+        row
+        for table_name, *_, n_deleted, _rejected in rows
+        if n_deleted and started and started[0] is not None
+        for row in deleted_since(schema_dir / table_name.rsplit(".", 1)[-1], started[0])
+    ]
+    if deleted:
+        header = ("table", "Id", "document", "amount", "deleted at")
+        print_rows("Deleted in the last run (kept with _sdc_deleted_at set)", header, deleted)
+
+
+def deleted_since(table_dir: Path, started: dt.datetime) -> list[tuple[object, ...]]:
+    """Rows flagged deleted now but not in the table's last version before the run started."""
+    table = DeltaTable(str(table_dir))
+    before = [
+        h["version"]
+        for h in table.history()
+        if dt.datetime.fromtimestamp(h["timestamp"] / 1000, dt.UTC) < started.astimezone(dt.UTC)
+    ]
+    now = table.to_pyarrow_table()
+    if before:
+        table.load_as_version(max(before))
+        then = table.to_pyarrow_table()
+    else:
+        then = now.schema.empty_table()
+    con = duckdb.connect()
+    con.register("after_run", now)
+    con.register("before_run", then)
+    names = set(now.column_names)
+    document = "DocNumber" if "DocNumber" in names else "NULL"
+    amount = "CAST(TotalAmt AS DECIMAL(18, 2))" if "TotalAmt" in names else "NULL"
+    return con.execute(
+        f"""SELECT '{table_dir.name}', Id, {document}, {amount}, _sdc_deleted_at FROM after_run
+            WHERE _sdc_deleted_at IS NOT NULL
+              AND Id NOT IN (SELECT Id FROM before_run WHERE _sdc_deleted_at IS NOT NULL) ORDER BY Id"""
+    ).fetchall()
 
 
 def summarise(schema_dir: Path) -> None:

@@ -95,8 +95,8 @@ class OAuthClient:
         if not self._seed:
             raise FatalError(
                 f"the token store {self.store.path} is empty and no refresh_token is configured: "
-                "authorise the "
-                "app with Intuit's OAuth flow and set refresh_token once to seed the store."
+                "authorise the app with `meltano invoke tap-quickbooks-online:login` (or set refresh_token "
+                "once to seed the store)."
             )
         if stored is not None:
             LOGGER.info(

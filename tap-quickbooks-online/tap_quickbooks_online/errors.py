@@ -218,9 +218,9 @@ def classify_oauth(status: int, body: bytes, tid: str = "") -> QBOError:
     if error == "invalid_grant":
         return TokenRevokedError(
             "The QuickBooks refresh token is no longer valid (invalid_grant: revoked, expired after 100 days "
-            "unused, or superseded by a newer one)" + where + ". Fix: re-authorise the app in Intuit's OAuth "
-            "flow (for example the OAuth 2.0 Playground), then set the new refresh_token in the tap config; "
-            "the token store is reseeded from it on the next run."
+            "unused, or superseded by a newer one)" + where + ". Fix: re-authorise the app with "
+            "`meltano invoke tap-quickbooks-online:login`, which writes the new refresh token to the token "
+            "store (or set a new refresh_token in the tap config: the store is reseeded from it)."
         )
     if error in ("invalid_client", "unauthorized_client"):
         return FatalError(

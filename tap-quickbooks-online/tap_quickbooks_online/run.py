@@ -33,7 +33,7 @@ from .limiter import RateLimiter
 from .paging import Backfill, updated_at
 from .records import Row
 from .scheduler import Scheduler
-from .token_store import TokenStore
+from .token_store import DEFAULT_STORE_PATH, TokenStore
 
 LOGGER = logging.getLogger("tap_quickbooks_online.run")
 PREFETCH_ROWS = 100  # rows per stream in the run's first /batch: small streams finish there
@@ -123,7 +123,7 @@ class RunContext:
     def client(self) -> QBOClient:
         cfg = self.config
         store = TokenStore(
-            cfg.get("token_store_path") or f".secrets/qbo-{cfg['realm_id']}.tokens",
+            cfg.get("token_store_path") or DEFAULT_STORE_PATH.format(realm_id=cfg["realm_id"]),
             cfg.get("token_store_key"),
         )
         oauth = OAuthClient(

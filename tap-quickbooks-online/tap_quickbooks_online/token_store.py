@@ -28,6 +28,7 @@ from filelock import FileLock
 from .errors import ConfigurationError
 
 KEY_ENV = "TAP_QUICKBOOKS_ONLINE_TOKEN_STORE_KEY"
+DEFAULT_STORE_PATH = ".secrets/qbo-{realm_id}.tokens"  # when token_store_path is not set
 _PBKDF2_ROUNDS = 200_000
 _GENERATE_HINT = (
     "generate one with: python -c "

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import logging
 import re
 import time
 from collections.abc import Callable
@@ -144,6 +145,8 @@ def retry_transient(func: F) -> F:
         factor=lambda: RETRY_SETTINGS["base_seconds"],
         max_value=lambda: RETRY_SETTINGS["max_seconds"],
         raise_on_giveup=True,
+        # Not retrying is the caller's call (a missing table is a normal probe): no ERROR line from here.
+        giveup_log_level=logging.DEBUG,
     )(func)
 
     @functools.wraps(func)

@@ -82,6 +82,39 @@ def version_guard(
     return guard
 
 
+def dotted(name: str) -> str:
+    """`a.b.c` with every part quoted (a securable named by its dotted path)."""
+    return ".".join(quote(part) for part in name.split("."))
+
+
+def create_catalog(catalog: str) -> str:
+    return f"CREATE CATALOG IF NOT EXISTS {quote(catalog)}"
+
+
+def show_schemas(catalog: str) -> str:
+    return f"SHOW SCHEMAS IN {quote(catalog)}"
+
+
+def volume_exists(catalog: str, schema: str, volume: str) -> str:
+    return (
+        f"SELECT volume_name FROM {quote(catalog)}.information_schema.volumes "
+        f"WHERE volume_schema = {literal(schema)} AND volume_name = {literal(volume)}"
+    )
+
+
+def current_user() -> str:
+    return "SELECT current_user() AS user"
+
+
+def show_grants(principal: str, kind: str, name: str) -> str:
+    """The principal's grants on a securable (`kind` CATALOG, SCHEMA, VOLUME, TABLE), inherited ones too."""
+    return f"SHOW GRANTS {quote(principal)} ON {kind} {dotted(name)}"
+
+
+def grant(privileges: Sequence[str], kind: str, name: str, principal: str) -> str:
+    return f"GRANT {', '.join(privileges)} ON {kind} {dotted(name)} TO {quote(principal)}"
+
+
 def create_schema(catalog: str, schema: str) -> str:
     return f"CREATE SCHEMA IF NOT EXISTS {quote(catalog)}.{quote(schema)}"
 
@@ -98,6 +131,10 @@ def create_table(table: str, columns: Sequence[tuple[str, str]]) -> str:
     return f"CREATE TABLE IF NOT EXISTS {table} ({column_list(columns)}) USING DELTA"
 
 
+def drop_table(table: str) -> str:
+    return f"DROP TABLE IF EXISTS {table}"
+
+
 def add_columns(table: str, columns: Sequence[tuple[str, str]]) -> str:
     return f"ALTER TABLE {table} ADD COLUMNS ({column_list(columns)})"
 
@@ -106,12 +143,20 @@ def describe(table: str) -> str:
     return f"DESCRIBE TABLE {table}"
 
 
-def read_staged(path: str, columns: Sequence[str]) -> str:
+def read_staged(path: str, columns: Sequence[str], where: str = "") -> str:
     cols = ", ".join(quote(c) for c in columns)
-    return f"SELECT {cols} FROM read_files({literal(path)}, format => 'parquet')"
+    condition = f" WHERE {where}" if where else ""
+    return f"SELECT {cols} FROM read_files({literal(path)}, format => 'parquet'){condition}"
 
 
-def newest_source(path: str, columns: Sequence[str], spec: MergeSpec) -> str:
+def deletes_only(deletes: bool | None) -> str:
+    """The source filter of one half of a split MERGE: delete records only (True), the rest (False), all."""
+    if deletes is None:
+        return ""
+    return f"{quote(DELETED)} IS {'NOT NULL' if deletes else 'NULL'}"
+
+
+def newest_source(path: str, columns: Sequence[str], spec: MergeSpec, where: str = "") -> str:
     """The staged batch, one row per key: the newest version (the batch is deduped already; this guards)."""
     partition = ", ".join(quote(k) for k in spec.keys)
     order = (
@@ -122,13 +167,17 @@ def newest_source(path: str, columns: Sequence[str], spec: MergeSpec) -> str:
         or "1"
     )
     return (
-        f"{read_staged(path, columns)} "
+        f"{read_staged(path, columns, where)} "
         f"QUALIFY ROW_NUMBER() OVER (PARTITION BY {partition} ORDER BY {order}) = 1"
     )
 
 
-def merge(table: str, path: str, columns: Sequence[str], spec: MergeSpec) -> str:
-    """One MERGE: deletes (hard or soft) and updates only when the source version is not older."""
+def merge(table: str, path: str, columns: Sequence[str], spec: MergeSpec, deletes: bool | None = None) -> str:
+    """One MERGE: deletes (hard or soft) and updates only when the source version is not older.
+
+    `deletes` restricts the source to delete records (True) or to the others (False): a soft delete is
+    an UPDATE to Delta, so the target runs the two halves apart to count soft deletes as deletes.
+    """
     guard = version_guard(spec)
     on = key_match(spec.keys)
     assignments = ", ".join(f"t.{quote(c)} = s.{quote(c)}" for c in columns)
@@ -145,9 +194,8 @@ def merge(table: str, path: str, columns: Sequence[str], spec: MergeSpec) -> str
     condition = insert_condition(spec) if DELETED in columns else None
     insert_if = f" AND {condition}" if condition else ""
     clauses.append(f"WHEN NOT MATCHED{insert_if} THEN INSERT ({names}) VALUES ({values})")
-    return f"MERGE INTO {table} AS t USING ({newest_source(path, columns, spec)}) AS s ON {on} " + " ".join(
-        clauses
-    )
+    source = newest_source(path, columns, spec, deletes_only(deletes))
+    return f"MERGE INTO {table} AS t USING ({source}) AS s ON {on} " + " ".join(clauses)
 
 
 def key_match(keys: Sequence[str], q: Quote = quote, ranges: Sequence[str] = ()) -> str:

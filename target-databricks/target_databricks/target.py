@@ -202,6 +202,15 @@ CONFIG = th.PropertiesList(
 ).to_dict()
 
 
+# The settings that together are enough to run (one group suffices): the delta engine needs nothing more;
+# a warehouse takes a personal access token or a service principal's OAuth M2M secret (connection.py).
+SETTINGS_GROUPS = (
+    ("delta_root",),
+    ("server_hostname", "http_path", "access_token"),
+    ("server_hostname", "http_path", "client_id", "client_secret"),
+)
+MELTANO_TEST_STREAM = "meltano_test_stream"  # the stream `meltano config test` sends to a loader
+
 # Allocations between young-generation collections. A batch holds ~10k records of ~30 containers each;
 # at CPython's default (700) the collector ran every few records and re-scanned the whole buffered batch
 # on every older-generation pass: measured as ~80% of JSON-decoding time. The target makes few cycles,
@@ -289,6 +298,7 @@ class TargetDatabricks(Target):
         self._replay_once()
         try:
             super().process_endofpipe()
+            self._drop_connection_test_table()
         except BaseException:
             self._close(quietly=True)  # a cleanup error must never replace the error that stopped the run
             raise
@@ -303,6 +313,14 @@ class TargetDatabricks(Target):
             self.logger.warning(
                 "Cleanup after the failure also failed: %s", describe(exc, self.loader.secrets)
             )
+
+    def _drop_connection_test_table(self) -> None:
+        """`meltano config test` writes one record to MELTANO_TEST_STREAM: once it has landed (proving the
+        credentials, grants and staging work), its table is dropped; its audit row stays as the record."""
+        sink = self._sinks_active.get(MELTANO_TEST_STREAM)
+        if isinstance(sink, DatabricksSink):
+            self.loader.engine.drop_table(sink.table)
+            self.logger.info("Dropped the connection-test table %s", sink.table)
 
 
 cli = TargetDatabricks.cli

@@ -89,6 +89,24 @@ def test_soft_delete_keeps_row_with_flag(harness: Harness) -> None:
     assert rows["2"]["_sdc_deleted_at"] is None
 
 
+def test_audit_counts_soft_deletes_as_deleted(harness: Harness) -> None:
+    harness.run([schema_message(), invoice("1"), invoice("2"), invoice("3")])
+    harness.run(
+        [
+            schema_message(),
+            invoice("1", sync="1", updated="2024-03-09T00:00:00Z", _sdc_deleted_at="2024-03-09T00:00:00Z"),
+            invoice("2", sync="1", updated="2024-03-09T00:00:00Z", DocNumber="changed"),
+            invoice("4", updated="2024-03-09T00:00:00Z", _sdc_deleted_at="2024-03-09T00:00:00Z"),
+            invoice("5"),
+        ]
+    )
+    last = harness.audit()[-1]
+    assert (last["rows_in"], last["inserted"], last["updated"], last["deleted"]) == (4, 1, 1, 2)
+    rows = {r["Id"]: r for r in harness.rows()}
+    assert [i for i, r in sorted(rows.items()) if r["_sdc_deleted_at"] is not None] == ["1", "4"]
+    assert rows["2"]["DocNumber"] == "changed"
+
+
 def test_hard_delete_removes_row_and_skips_unknown(harness: Harness) -> None:
     harness.run([schema_message(), invoice("1"), invoice("2")], hard_delete=True)
     harness.run(

@@ -9,7 +9,7 @@ from typing import Any, Literal, Protocol
 
 import pyarrow as pa
 
-from target_databricks.sql import SEQUENCE, MergeSpec
+from target_databricks.sql import DELETED, SEQUENCE, MergeSpec
 
 LoadMethod = Literal["upsert", "append-only", "overwrite"]
 
@@ -47,6 +47,19 @@ class WriteCounts:
     updated: int = 0
     deleted: int = 0
 
+    def plus_soft_deletes(self, flagged: WriteCounts) -> WriteCounts:
+        """Add the counts of a merge of delete records only: every row it flagged (or, for a record the
+        table never saw, inserted as a tombstone) is a delete that landed."""
+        landed = flagged.inserted + flagged.updated + flagged.deleted
+        return WriteCounts(self.inserted, self.updated, self.deleted + landed)
+
+
+def soft_deletes(batch: pa.Table, spec: MergeSpec) -> bool:
+    """True when the batch soft-deletes rows: Delta reports those as updates, so they merge apart."""
+    if spec.hard_delete or not spec.keys or DELETED not in batch.column_names:
+        return False
+    return batch.column(DELETED).null_count < batch.num_rows
+
 
 class Engine(Protocol):
     """Everything engine-specific; the sink recipe, mapping, audit and quarantine are shared."""
@@ -73,6 +86,9 @@ class Engine(Protocol):
 
     def select(self, table: TableRef, column: str, value: str) -> list[dict[str, Any]] | None:
         """Rows where `column` equals `value`; None if the table does not exist."""
+
+    def drop_table(self, table: TableRef) -> None:
+        """Remove the table (and its data) if it exists."""
 
     def close(self) -> None:
         """Release connections and staged files."""

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from target_databricks import sql
-from target_databricks.engines import TableRef, WriteCounts, WritePlan, append_keys
+from target_databricks.engines import TableRef, WriteCounts, WritePlan, append_keys, soft_deletes
 from target_databricks.engines.connection import Connection
 from target_databricks.errors import ErrorKind, classify
 from target_databricks.types import databricks_type
@@ -88,12 +88,12 @@ class DatabricksEngine:
             else:  # a MERGE that inserts only missing rows: a retry after a lost reply adds nothing
                 rows = self._run(sql.insert_missing(_name(table), path, columns, keys))
             return WriteCounts(inserted=_count(rows, "num_inserted_rows", batch.num_rows))
-        rows = self._run(sql.merge(_name(table), path, columns, plan.merge))
-        return WriteCounts(
-            inserted=_count(rows, "num_inserted_rows"),
-            updated=_count(rows, "num_updated_rows"),
-            deleted=_count(rows, "num_deleted_rows"),
-        )
+        if not soft_deletes(batch, plan.merge):
+            return _counts(self._run(sql.merge(_name(table), path, columns, plan.merge)))
+        # Delta counts a soft delete as an update: the delete records merge on their own to be counted.
+        kept = _counts(self._run(sql.merge(_name(table), path, columns, plan.merge, deletes=False)))
+        flagged = _counts(self._run(sql.merge(_name(table), path, columns, plan.merge, deletes=True)))
+        return kept.plus_soft_deletes(flagged)
 
     def _stage(self, table: TableRef, batch: pa.Table) -> str:
         """Write the batch as Parquet and PUT it to the Volume; the same path is reused by every flush."""
@@ -143,6 +143,9 @@ class DatabricksEngine:
                 return None
             raise
 
+    def drop_table(self, table: TableRef) -> None:
+        self._run(sql.drop_table(_name(table)))
+
     def close(self) -> None:
         """REMOVE the staged files, then close the session and the local scratch folder."""
         try:
@@ -169,6 +172,14 @@ def _name(table: TableRef) -> str:
 
 def _columns(schema: pa.Schema) -> list[tuple[str, str]]:
     return [(f.name, databricks_type(f.type)) for f in schema]
+
+
+def _counts(rows: list[dict[str, Any]]) -> WriteCounts:
+    return WriteCounts(
+        inserted=_count(rows, "num_inserted_rows"),
+        updated=_count(rows, "num_updated_rows"),
+        deleted=_count(rows, "num_deleted_rows"),
+    )
 
 
 def _count(rows: list[dict[str, Any]], name: str, default: int = 0) -> int:

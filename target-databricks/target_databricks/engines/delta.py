@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -12,7 +13,7 @@ from deltalake import DeltaTable, Field, write_deltalake
 from deltalake.exceptions import TableNotFoundError
 
 from target_databricks import sql
-from target_databricks.engines import TableRef, WriteCounts, WritePlan, append_keys
+from target_databricks.engines import TableRef, WriteCounts, WritePlan, append_keys, soft_deletes
 from target_databricks.errors import retry_transient
 from target_databricks.sql import DELETED, TABLE_VERSION, MergeSpec, ansi_quote
 from target_databricks.types import databricks_type
@@ -94,6 +95,15 @@ class DeltaEngine:
         return WriteCounts(inserted=int(metrics.get("num_target_rows_inserted", 0)))
 
     def _merge(self, table: TableRef, batch: pa.Table, spec: MergeSpec) -> WriteCounts:
+        if not soft_deletes(batch, spec):
+            return self._merge_once(table, batch, spec)
+        # delta-rs counts a soft delete as an update: the delete records merge on their own to be counted.
+        flagged = pc.is_valid(batch.column(DELETED))
+        rest, deletes = batch.filter(pc.invert(flagged)), batch.filter(flagged)
+        kept = self._merge_once(table, rest, spec) if rest.num_rows else WriteCounts()
+        return kept.plus_soft_deletes(self._merge_once(table, deletes, spec))
+
+    def _merge_once(self, table: TableRef, batch: pa.Table, spec: MergeSpec) -> WriteCounts:
         merger = self._merger(table, batch, spec.keys)
         has_deletes = DELETED in batch.column_names
         if has_deletes:
@@ -137,8 +147,21 @@ class DeltaEngine:
             return None
         return delta.to_pyarrow_dataset().to_table(filter=pc.field(column) == value).to_pylist()
 
+    def drop_table(self, table: TableRef) -> None:
+        """Delete the table's folder (log and data files), locally or in object storage."""
+        from pyarrow import fs
+
+        filesystem, path = fs.FileSystem.from_uri(_absolute(self.uri(table)))
+        if filesystem.get_file_info(path).type != fs.FileType.NotFound:
+            filesystem.delete_dir(path)
+
     def close(self) -> None:
         """Nothing to release: delta-rs holds no connection."""
+
+
+def _absolute(uri: str) -> str:
+    """pyarrow's from_uri needs a URI or an absolute path; a relative delta_root is local."""
+    return uri if "://" in uri else str(Path(uri).resolve())
 
 
 def _key_ranges(batch: pa.Table, keys: Sequence[str]) -> list[str]:

@@ -30,8 +30,14 @@ class Auth:
         self.pat = "dapi" + secrets.token_hex(16)
         self.client_id = "sp-" + secrets.token_hex(8)
         self.client_secret = "dose" + secrets.token_hex(16)
+        self.user = "emulator-user@example.com"  # the PAT's owner; the service principal is client_id
         self._oauth: dict[str, float] = {}  # access token -> expiry (emulator clock)
         self._lock = threading.Lock()
+
+    def principal(self, authorization: str | None) -> str:
+        """Who a (valid) bearer token acts as: what current_user() and GRANT ... TO name."""
+        token = (authorization or "").partition(" ")[2]
+        return self.user if hmac.compare_digest(token, self.pat) else self.client_id
 
     def check(self, authorization: str | None, expired_status: int) -> Denial | None:
         scheme, _, token = (authorization or "").partition(" ")

@@ -8,6 +8,7 @@ import duckdb
 import pyarrow as pa
 
 from . import errors
+from .grants import Grants
 from .translate import HIDDEN_SCHEMAS, dbx_catalog, duck_catalog, quoted_name
 from .types import sql_type
 
@@ -18,6 +19,7 @@ class Catalog:
     def __init__(self, conn: duckdb.DuckDBPyConnection) -> None:
         self.conn = conn
         self.volumes: set[tuple[str, str, str]] = set()
+        self.grants = Grants()
 
     def catalogs(self) -> list[str]:
         rows = self.conn.execute("SELECT database_name FROM duckdb_databases() ORDER BY 1").fetchall()

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
-from . import errors
+from . import errors, grants
 from .translate import Namespace
 
 if TYPE_CHECKING:
@@ -20,8 +20,6 @@ _QUALIFIED = r"((?:`[^`]+`|[\w-]+)(?:\.(?:`[^`]+`|[\w-]+))*)"
 NO_OPS = (
     "OPTIMIZE",
     "VACUUM",
-    "GRANT",
-    "REVOKE",
     "ANALYZE",
     "COMMENT",
     "REFRESH",
@@ -48,11 +46,13 @@ def run_command(engine: Engine, sql: str, ns: Namespace) -> pa.Table:
 
 def _create_catalog(engine: Engine, m: re.Match[str], ns: Namespace) -> pa.Table:
     engine.catalog.create_catalog(m.group(2).lower(), if_not_exists=bool(m.group(1)))
+    engine.catalog.grants.own("CATALOG", (m.group(2).lower(),), ns.user)
     return pa.table({})
 
 
 def _drop_catalog(engine: Engine, m: re.Match[str], ns: Namespace) -> pa.Table:
     engine.catalog.drop_catalog(m.group(2).lower(), if_exists=bool(m.group(1)))
+    engine.catalog.grants.disown("CATALOG", (m.group(2).lower(),))
     return pa.table({})
 
 
@@ -65,6 +65,7 @@ def _volume_parts(qualified: str, ns: Namespace) -> tuple[str, str, str]:
 def _create_volume(engine: Engine, m: re.Match[str], ns: Namespace) -> pa.Table:
     parts = _volume_parts(m.group(2), ns)
     engine.catalog.create_volume(parts, if_not_exists=bool(m.group(1)))
+    engine.catalog.grants.own("VOLUME", parts, ns.user)
     engine.volumes.root.joinpath(*parts).mkdir(parents=True, exist_ok=True)
     return pa.table({})
 
@@ -74,6 +75,7 @@ def _drop_volume(engine: Engine, m: re.Match[str], ns: Namespace) -> pa.Table:
     if parts not in engine.catalog.volumes and not m.group(1):
         raise errors.volume_not_found(".".join(f"`{p}`" for p in parts))
     engine.catalog.volumes.discard(parts)
+    engine.catalog.grants.disown("VOLUME", parts)
     return pa.table({})
 
 
@@ -117,6 +119,9 @@ _HANDLERS: list[tuple[str, _Handler]] = [
     (rf"^DROP\s+CATALOG\s+(IF\s+EXISTS\s+)?{_NAME}", _drop_catalog),
     (rf"^CREATE\s+(?:EXTERNAL\s+)?VOLUME\s+(IF\s+NOT\s+EXISTS\s+)?{_QUALIFIED}", _create_volume),
     (rf"^DROP\s+VOLUME\s+(IF\s+EXISTS\s+)?{_QUALIFIED}", _drop_volume),
+    (grants.GRANT, grants.grant),
+    (grants.REVOKE, grants.revoke),
+    (grants.SHOW, grants.show),
     (r"^SHOW\s+CATALOGS", _show_catalogs),
     (rf"^SHOW\s+(?:SCHEMAS|DATABASES)(?:\s+(?:IN|FROM)\s+{_NAME})?", _show_schemas),
     (rf"^SHOW\s+TABLES(?:\s+(?:IN|FROM)\s+{_QUALIFIED})?", _show_tables),

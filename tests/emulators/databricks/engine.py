@@ -20,9 +20,7 @@ from .translate import Namespace, Param, quoted_name
 
 EMPTY = pa.table({})
 # Governance and maintenance statements that sqlglot parses but that change nothing a test can observe.
-NO_OP_EXPRESSIONS = frozenset(
-    {"Grant", "Revoke", "Analyze", "Comment", "Refresh", "Cache", "Uncache", "Optimize"}
-)
+NO_OP_EXPRESSIONS = frozenset({"Analyze", "Comment", "Refresh", "Cache", "Uncache", "Optimize"})
 
 
 @dataclass
@@ -60,7 +58,7 @@ class Engine:
         if staging is not None:
             return Result(self.volumes.command_result(staging), is_staging=True)
         tree = translate.bind_parameters(translate.parse(sql), params)
-        if isinstance(tree, exp.Command):
+        if isinstance(tree, exp.Command | exp.Grant | exp.Revoke):  # sqlglot parses some GRANTs, not all
             return Result(run_command(self, sql, ns))
         if isinstance(tree, exp.Use):
             return Result(self._use(tree, ns))
@@ -87,6 +85,7 @@ class Engine:
             raise errors.schema_not_found(quoted_name(catalog, schema))
         if isinstance(tree, exp.Create):
             self.conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{translate.duck_catalog(catalog)}"."{schema}"')
+            self.catalog.grants.own("SCHEMA", (catalog, schema), ns.user)
             return EMPTY
         in_schema = [t for t in self.catalog.tables() if t[:2] == (catalog, schema)]
         if in_schema and not tree.args.get("cascade"):
@@ -97,6 +96,7 @@ class Engine:
                 "2BP01",
             )
         self.conn.execute(f'DROP SCHEMA IF EXISTS "{translate.duck_catalog(catalog)}"."{schema}" CASCADE')
+        self.catalog.grants.disown("SCHEMA", (catalog, schema))
         self.catalog.volumes.difference_update(
             {v for v in self.catalog.volumes if v[:2] == (catalog, schema)}
         )

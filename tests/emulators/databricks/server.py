@@ -14,6 +14,7 @@ from thrift.protocol import TBinaryProtocol
 from thrift.transport import TTransport
 
 from .auth import host_metadata, oidc_discovery
+from .service import REQUEST
 
 if TYPE_CHECKING:
     from .emulator import DatabricksEmulator
@@ -156,6 +157,7 @@ class RequestHandler(BaseHTTPRequestHandler):
                 },
             )
         emu.counters_.add(f"rpc.{rpc}")
+        REQUEST.principal = emu.auth.principal(self.headers.get("Authorization"))
         out = TTransport.TMemoryBuffer()
         emu.processor.process(
             TBinaryProtocol.TBinaryProtocol(TTransport.TMemoryBuffer(body)),

@@ -50,6 +50,9 @@ class Operation:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
+REQUEST = threading.local()  # the principal of the Thrift request being handled (set by the HTTP server)
+
+
 class Handler:
     """Implements TCLIService.Iface; the Processor shipped with the connector calls it."""
 
@@ -64,7 +67,7 @@ class Handler:
 
     # Sessions
     def OpenSession(self, req: ttypes.TOpenSessionReq) -> ttypes.TOpenSessionResp:
-        ns = Namespace()
+        ns = Namespace(user=getattr(REQUEST, "principal", ""))
         initial = req.initialNamespace
         if initial and initial.catalogName:
             ns.catalog = initial.catalogName.lower()

@@ -26,6 +26,7 @@ class Namespace:
 
     catalog: str = "main"
     schema: str = "default"
+    user: str = ""  # the session's principal: a user name, or a service principal's application id
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,8 @@ def replace_session_functions(tree: exp.Expr, ns: Namespace) -> exp.Expr:
             return _named_literal(ns.catalog, "current_catalog()", node)
         if isinstance(node, exp.CurrentSchema | exp.CurrentDatabase):
             return _named_literal(ns.schema, "current_schema()", node)
+        if isinstance(node, exp.CurrentUser):
+            return _named_literal(ns.user, "current_user()", node)
         return node
 
     return tree.transform(replace)

@@ -10,6 +10,7 @@ from typing import Any
 
 from .admin import Admin
 from .api import Api
+from .appcenter import AppCenter
 from .clock import Clock
 from .company import company
 from .faults import Faults
@@ -69,6 +70,7 @@ class QBOEmulator:
         self.client_id = client_id or f"AB{seed:04d}emulatorClientIdQ0bo0nline0000000000"
         self.client_secret = client_secret or f"emulator-secret-{seed:04d}-do-not-use-in-production"
         self.oauth = OAuthServer(self.clock, self.client_id, self.client_secret, realm_id)
+        self.appcenter = AppCenter(self.oauth, realm_id)
         self.faults = Faults(seed=seed)
         self.limiter = Limiter(self.clock)
         self.webhooks = WebhookSender(self.clock, realm_id, seed)
@@ -157,6 +159,10 @@ class QBOEmulator:
         return f"{self.base_url}/v2/oauth2/tokens/revoke"
 
     @property
+    def authorize_url(self) -> str:
+        return f"{self.base_url}/connect/oauth2"
+
+    @property
     def discovery_url(self) -> str:
         return f"{self.base_url}/.well-known/openid_configuration"
 
@@ -213,7 +219,7 @@ class QBOEmulator:
     def discovery(self) -> dict[str, Any]:
         return {
             "issuer": "https://oauth.platform.intuit.com/op/v1",
-            "authorization_endpoint": f"{self.base_url}/connect/oauth2",
+            "authorization_endpoint": self.authorize_url,
             "token_endpoint": self.token_url,
             "userinfo_endpoint": f"{self.base_url}/v1/openid_connect/userinfo",
             "revocation_endpoint": self.revoke_url,

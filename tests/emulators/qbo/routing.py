@@ -32,6 +32,8 @@ class Router:
             return json_response(*self._token(req))
         if req.kind == "revoke" and req.method == "POST":
             return self._revoke(req)
+        if req.kind == "authorize" and req.method == "GET":
+            return emu.appcenter.authorize(req.params)
         if req.kind == "discovery" and req.method == "GET":
             return json_response(200, emu.discovery())
         if req.kind == "admin":

@@ -40,6 +40,7 @@ class Request:
 class Response:
     def __init__(self, status: int, body: bytes, content_type: str = JSON) -> None:
         self.status, self.body, self.content_type = status, body, content_type
+        self.headers: dict[str, str] = {}  # extra headers, e.g. a redirect's Location
 
 
 def json_response(status: int, body: dict[str, Any]) -> Response:
@@ -97,6 +98,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(response.body)))
         self.send_header("intuit_tid", f"1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]}")
         self.send_header("Cache-Control", "no-cache, no-store")
+        for name, value in response.headers.items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(response.body)
 
@@ -115,12 +118,14 @@ def error_response(status: int, emu: QBOEmulator) -> Response:
 
 
 def route_kind(method: str, path: str) -> str:
-    """The counter/fault key of a request: token, revoke, discovery, query, read, write, batch, cdc, report,
-    admin or other."""
+    """The counter/fault key of a request: token, revoke, authorize, discovery, query, read, write, batch,
+    cdc, report, admin or other."""
     if path == "/oauth2/v1/tokens/bearer":
         return "token"
     if path == "/v2/oauth2/tokens/revoke":
         return "revoke"
+    if path == "/connect/oauth2":
+        return "authorize"
     if path.startswith("/.well-known/"):
         return "discovery"
     if path.startswith("/_emulator/"):

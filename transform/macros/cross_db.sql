@@ -52,3 +52,16 @@
   {%- set value = var('as_of_date', '') -%}
   {%- if value -%} cast('{{ value }}' as date) {%- else -%} current_date {%- endif -%}
 {%- endmacro %}
+
+{#- Number of elements of an array column (0 for NULL). -#}
+{% macro array_size(column) %}
+  {{ return(adapter.dispatch('array_size', 'qbo_finance')(column)) }}
+{% endmacro %}
+
+{% macro default__array_size(column) -%}
+  coalesce(greatest(size({{ column }}), 0), 0)
+{%- endmacro %}
+
+{% macro duckdb__array_size(column) -%}
+  coalesce(len({{ column }}), 0)
+{%- endmacro %}

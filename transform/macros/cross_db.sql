@@ -65,3 +65,14 @@
 {% macro duckdb__array_size(column) -%}
   coalesce(len({{ column }}), 0)
 {%- endmacro %}
+
+{#- QBO's aging columns: Current, 1-30, 31-60, 61-90, 91 and over (days past due). -#}
+{% macro aging_bucket(days_past_due) -%}
+  case
+    when {{ days_past_due }} <= 0 then 'Current'
+    when {{ days_past_due }} <= 30 then '1-30'
+    when {{ days_past_due }} <= 60 then '31-60'
+    when {{ days_past_due }} <= 90 then '61-90'
+    else '91 and over'
+  end
+{%- endmacro %}

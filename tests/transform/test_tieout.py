@@ -1,0 +1,94 @@
+"""The finance models tie to QuickBooks: the emulator's company lands through tap -> target, `dbt build` runs
+on dbt-duckdb, and our trial balance, P&L and balance sheet equal the emulator's own reports for every
+month and account, to the cent. Then one landed transaction is lost and one amount changed, and the tie-out
+fails naming the period and the accounts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from deltalake import DeltaTable
+
+from tests.emulators.qbo import QBOEmulator
+from tests.transform.dbt import dbt, dbt_env, warehouse
+from tests.transform.landing import land
+from tests.transform.reports import fetch, land_reports
+
+pytestmark = pytest.mark.slow
+START = datetime(2026, 3, 1, tzinfo=timezone.utc)  # the history spans a fiscal year end (Dec 2025)
+
+
+@pytest.fixture(scope="module")
+def emu() -> Iterator[QBOEmulator]:
+    with QBOEmulator(seed=7, scale=0.2, start=START) as emulator:
+        emulator.faults.throttle = False
+        yield emulator
+
+
+def history(emu: QBOEmulator) -> tuple[date, date]:
+    first = min(date.fromisoformat(str(je["TxnDate"])) for je in emu.store.all("JournalEntry"))
+    return first, emu.clock.now().date() - timedelta(days=1)
+
+
+def reconciliation(workdir: Path) -> list[tuple]:
+    with warehouse(workdir) as con:
+        return con.execute(
+            "select report, period_end, account_id, account_name, ours, qbo, difference, status "
+            "from reconciliation order by report, period_end, account_id"
+        ).fetchall()
+
+
+def test_models_tie_to_quickbooks_and_name_what_breaks(emu: QBOEmulator, tmp_path: Path) -> None:
+    delta_root = land(emu, tmp_path / "landing")
+    schema_dir = delta_root / "main" / "quickbooks"
+    first, last = history(emu)
+    reports = fetch(emu, first, last)
+    land_reports(reports, schema_dir)
+    env = dbt_env(delta_root, tmp_path, QBO_RECONCILE_REPORTS="true", QBO_AS_OF_DATE=last.isoformat())
+
+    result = dbt(env, "build")
+    assert result.returncode == 0, result.stdout[-6000:]
+    rows = reconciliation(tmp_path)
+    assert {r[7] for r in rows} == {"ties"}
+    months = {r[1] for r in rows}
+    assert len(months) == len({r["period_end"] for r in reports["trial_balance"]}) >= 12
+    assert {r[0] for r in rows} == {"TrialBalance", "ProfitAndLoss", "BalanceSheet"}
+    # The same figures read straight from the models, independent of the reconciliation SQL.
+    with warehouse(tmp_path) as con:
+        tb = con.execute("select period_end, account_id, balance from trial_balance").fetchall()
+        open_ar = con.execute("select sum(open_amount) from open_receivables").fetchone()[0]
+    assert {(p, a): b for p, a, b in tb} == {(r["period_end"], r["account_id"]): r["amount"] for r in reports["trial_balance"]}
+    expected_ar = sum((Decimal(str(i["Balance"])) for i in emu.store.all("Invoice")), Decimal(0)) - sum(
+        (Decimal(str(c["RemainingCredit"])) for c in emu.store.all("CreditMemo")), Decimal(0))
+    assert open_ar == expected_ar
+
+    # Corrupt the landed tables: a lost bill, and a transfer whose amount no longer matches QuickBooks.
+    bill = max(emu.store.all("Bill"), key=lambda b: (b["TotalAmt"], b["Id"]))
+    transfer = emu.store.all("Transfer")[0]
+    DeltaTable(str(schema_dir / "bills")).delete(f"\"Id\" = '{bill['Id']}'")
+    DeltaTable(str(schema_dir / "transfers")).update(
+        updates={'"Amount"': '"Amount" + 1'}, predicate=f"\"Id\" = '{transfer['Id']}'")
+    result = dbt(env, "build")
+    assert result.returncode == 1
+    assert "ties_to_quickbooks" in result.stdout
+    broken = {(r[0], r[1], r[2]): r[6] for r in reconciliation(tmp_path) if r[7] != "ties"}
+    bill_month_end = _month_end(date.fromisoformat(str(bill["TxnDate"])))
+    expense = bill["Line"][0]["AccountBasedExpenseLineDetail"]["AccountRef"]["value"]
+    ap = bill["APAccountRef"]["value"]
+    total = Decimal(str(bill["TotalAmt"]))
+    assert broken[("TrialBalance", bill_month_end, ap)] == total  # A/P is short by the bill (credit-negative)
+    assert ("ProfitAndLoss", bill_month_end, expense) in broken
+    assert broken[("BalanceSheet", bill_month_end, ap)] == -total
+    transfer_month_end = _month_end(date.fromisoformat(str(transfer["TxnDate"])))
+    to_account = transfer["ToAccountRef"]["value"]
+    assert broken[("TrialBalance", transfer_month_end, to_account)] == Decimal(1)
+    assert ("TrialBalance", transfer_month_end - timedelta(days=28) - timedelta(days=4), to_account) not in broken
+
+
+def _month_end(day: date) -> date:
+    following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return following - timedelta(days=1)

@@ -19,7 +19,7 @@ DBT = Path(sys.executable).parent / "dbt"
 def dbt_env(delta_root: Path, workdir: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DBT_", "QBO_", "TARGET_DATABRICKS_"))}
     env.update(
-        QBO_DELTA_ROOT=str(delta_root), DBT_DUCKDB_PATH=str(workdir / "finance.duckdb"),
+        DBT_DELTA_ROOT=str(delta_root), DBT_DUCKDB_PATH=str(workdir / "finance.duckdb"),
         DBT_TARGET_PATH=str(workdir / "dbt-target"), DBT_LOG_PATH=str(workdir / "dbt-logs"),
         DBT_PROFILES_DIR=str(TRANSFORM / "profiles"), DBT_PROJECT_DIR=str(TRANSFORM),
         DBT_SEND_ANONYMOUS_USAGE_STATS="false", DBT_TARGET="duckdb", **extra,

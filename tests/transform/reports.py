@@ -1,4 +1,4 @@
-"""QBO's TrialBalance, ProfitAndLoss and BalanceSheet as rows in the report-table contract of transform/README.md.
+"""QBO's TrialBalance, ProfitAndLoss and BalanceSheet as rows in transform/README.md's report-table contract.
 
 Stands in for the report streams (not landed by the tap yet) so the `reconciliation` model can be tested now:
 each month's reports are fetched from the emulator over HTTP and flattened to realm_id, basis, period_start,
@@ -20,7 +20,9 @@ from deltalake import write_deltalake
 
 from tests.emulators.qbo import QBOEmulator
 
-REPORTS = {"TrialBalance": "trial_balance", "ProfitAndLoss": "profit_and_loss", "BalanceSheet": "balance_sheet"}
+REPORTS = {
+    "TrialBalance": "trial_balance", "ProfitAndLoss": "profit_and_loss", "BalanceSheet": "balance_sheet",
+}
 SCHEMA = pa.schema([
     ("realm_id", pa.string()), ("basis", pa.string()), ("period_start", pa.date32()),
     ("period_end", pa.date32()), ("account_id", pa.string()), ("account_name", pa.string()),
@@ -69,9 +71,8 @@ def fetch(emu: QBOEmulator, first: date, last: date) -> dict[str, list[dict[str,
     with httpx.Client(base_url=emu.api_url, headers=headers, timeout=60) as client:
         for start, end in months(first, last):
             for report, table in REPORTS.items():
-                response = client.get(
-                    f"/reports/{report}", params={"start_date": start.isoformat(), "end_date": end.isoformat()}
-                )
+                params = {"start_date": start.isoformat(), "end_date": end.isoformat()}
+                response = client.get(f"/reports/{report}", params=params)
                 response.raise_for_status()
                 out[table] += flatten(response.json(), emu.realm_id)
     return out
@@ -80,4 +81,5 @@ def fetch(emu: QBOEmulator, first: date, last: date) -> dict[str, list[dict[str,
 def land_reports(rows: dict[str, list[dict[str, Any]]], schema_dir: Path) -> None:
     """Write the report rows as Delta tables beside the entity tables, as the report streams will."""
     for table, table_rows in rows.items():
-        write_deltalake(str(schema_dir / table), pa.Table.from_pylist(table_rows, schema=SCHEMA), mode="overwrite")
+        data = pa.Table.from_pylist(table_rows, schema=SCHEMA)
+        write_deltalake(str(schema_dir / table), data, mode="overwrite")

@@ -46,6 +46,7 @@ def reconciliation(workdir: Path) -> list[tuple]:
         ).fetchall()
 
 
+@pytest.mark.timeout(900)  # a full sync, two dbt builds: about 2 minutes on an idle 2-core machine
 def test_the_job_ties_to_quickbooks_and_names_what_breaks(
     meltano: MeltanoProject, emu: QBOEmulator, tmp_path: Path
 ) -> None:

@@ -87,6 +87,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("delta_root", nargs="?", default=str(ROOT / "output" / "demo" / "delta"),
                         help="the target's delta_root (default: the demo's, output/demo/delta)")
+    parser.add_argument("--workdir", default=str(ROOT / "output" / "tieout"),
+                        help="where the DuckDB file and dbt's artefacts go (default: output/tieout)")
     args = parser.parse_args()
     delta_root = Path(args.delta_root).resolve()
     schema_dir = delta_root / os.environ.get("DBT_SOURCE_CATALOG", "main") / os.environ.get(
@@ -96,7 +98,7 @@ def main() -> int:
               file=sys.stderr)
         return 2
     reconcile = all((schema_dir / t / "_delta_log").is_dir() for t in REPORT_TABLES)
-    workdir = ROOT / "output" / "tieout"
+    workdir = Path(args.workdir).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "finance.duckdb").unlink(missing_ok=True)
     code = run_dbt(delta_root, workdir, reconcile)

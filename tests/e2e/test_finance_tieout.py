@@ -1,13 +1,16 @@
 """The finance models tie to QuickBooks: `meltano run qbo-to-databricks` lands the emulator's company (tap ->
 target) and builds transform/ on dbt-duckdb, and our trial balance, P&L and balance sheet equal the emulator's
 own reports for every month and account, to the cent. Then one landed transaction is lost and one amount
-changed, and the tie-out fails naming the period and the accounts.
+changed, and scripts/tieout fails naming the period and the accounts.
 
 QBO's reports are not landed by the tap yet: tests/transform/reports.py fetches them from the emulator and
 writes them in the report-table contract of transform/README.md, as the report streams will."""
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -19,7 +22,7 @@ from deltalake import DeltaTable
 from tests.e2e.conftest import MeltanoProject
 from tests.e2e.helpers import tap_env
 from tests.emulators.qbo import QBOEmulator
-from tests.transform.dbt import dbt, dbt_env, warehouse
+from tests.transform.dbt import ROOT, dbt_env, warehouse
 from tests.transform.reports import fetch, land_reports
 
 pytestmark = pytest.mark.slow
@@ -84,10 +87,16 @@ def test_the_job_ties_to_quickbooks_and_names_what_breaks(
     DeltaTable(str(schema_dir / "bills")).delete(f"\"Id\" = '{bill['Id']}'")
     DeltaTable(str(schema_dir / "transfers")).update(
         updates={'"Amount"': '"Amount" + 1'}, predicate=f"\"Id\" = '{transfer['Id']}'")
-    result = dbt(env, "build")
-    assert result.returncode == 1
-    assert "ties_to_quickbooks" in result.stdout
-    broken = {(r[0], r[1], r[2]): r[6] for r in reconciliation(tmp_path) if r[7] != "ties"}
+    tieout = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "tieout.py"), str(meltano.workdir / "delta"),
+         "--workdir", str(tmp_path / "tieout")],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert tieout.returncode == 1, tieout.stdout[-4000:] + tieout.stderr[-4000:]
+    assert "FAIL: qbo_finance_ties_to_quickbooks_reconciliation" in tieout.stdout
+    assert re.search(r"^Tie-out: .*ledger invariants hold; .* tie to QuickBooks for \d+ of \d+ months",
+                     tieout.stdout, re.M), tieout.stdout[-2000:]
+    broken = {(r[0], r[1], r[2]): r[6] for r in reconciliation(tmp_path / "tieout") if r[7] != "ties"}
     bill_month_end = _month_end(date.fromisoformat(str(bill["TxnDate"])))
     expense = bill["Line"][0]["AccountBasedExpenseLineDetail"]["AccountRef"]["value"]
     ap = bill["APAccountRef"]["value"]

@@ -1,10 +1,8 @@
-"""Running the transform/ dbt project on dbt-duckdb over a Delta root, and reading its tables back."""
+"""Pointing the transform/ dbt project (dbt-duckdb) at a Delta root, and reading its tables back."""
 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,7 +11,6 @@ import duckdb
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSFORM = ROOT / "transform"
-DBT = Path(sys.executable).parent / "dbt"
 
 
 def dbt_env(delta_root: Path, workdir: Path, **extra: str) -> dict[str, str]:
@@ -25,12 +22,6 @@ def dbt_env(delta_root: Path, workdir: Path, **extra: str) -> dict[str, str]:
         DBT_SEND_ANONYMOUS_USAGE_STATS="false", DBT_TARGET="duckdb", **extra,
     )
     return env
-
-
-def dbt(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(DBT), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False
-    )
 
 
 @contextmanager

@@ -59,7 +59,7 @@ def private_sys_dir(tmp_path: Path) -> Path:
     and config under .meltano/run/<plugin>/, which concurrent runs would otherwise overwrite."""
     sys_dir = tmp_path / "meltano-sys"
     sys_dir.mkdir()
-    for plugin_type in ("extractors", "loaders", "mappers"):
+    for plugin_type in ("extractors", "loaders", "mappers", "utilities"):
         (sys_dir / plugin_type).symlink_to(ROOT / ".meltano" / plugin_type)
     return sys_dir
 

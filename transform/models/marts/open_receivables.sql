@@ -1,0 +1,69 @@
+-- What customers owe as of the `as_of_date` var (default today), home currency, with aging buckets by days
+-- past due: invoices less the payments applied to them by that date, credit memos less what was applied of
+-- them, and payments not applied to anything (negative: credit the customer holds). The total equals the
+-- A/R balance on the trial balance at that date when A/R moves only through these documents.
+{% set as_of = qbo_finance.as_of_date() %}
+with applied as (
+    select realm_id, linked_txn_type, linked_txn_id, sum(amount) as applied_amount
+    from {{ ref('stg_qbo__payments_linked_txns') }}
+    where txn_date <= {{ as_of }}
+    group by realm_id, linked_txn_type, linked_txn_id
+),
+payments_applied as (
+    select
+        realm_id, txn_id,
+        sum(case when linked_txn_type = 'CreditMemo' then -amount else amount end) as applied_amount
+    from {{ ref('stg_qbo__payments_linked_txns') }}
+    group by realm_id, txn_id
+),
+documents as (
+    select realm_id, 'Invoice' as txn_type, txn_id, doc_number, txn_date, due_date, customer_id, currency,
+           exchange_rate, total_amt, 1 as sign
+    from {{ ref('stg_qbo__invoices') }}
+    union all
+    select realm_id, 'CreditMemo', txn_id, doc_number, txn_date, txn_date, customer_id, currency,
+           exchange_rate, total_amt, -1
+    from {{ ref('stg_qbo__credit_memos') }}
+),
+open_documents as (
+    select
+        d.realm_id, d.txn_type, d.txn_id, d.doc_number, d.txn_date, d.due_date, d.customer_id, d.currency,
+        d.exchange_rate,
+        cast(d.sign * (d.total_amt - coalesce(a.applied_amount, 0)) as decimal(38, 9)) as open_amount
+    from documents as d
+    left join applied as a
+        on a.realm_id = d.realm_id and a.linked_txn_type = d.txn_type and a.linked_txn_id = d.txn_id
+    where d.txn_date <= {{ as_of }}
+),
+unapplied_payments as (
+    select
+        p.realm_id, 'Payment' as txn_type, p.txn_id, p.doc_number, p.txn_date, p.txn_date as due_date,
+        p.customer_id, p.currency, p.exchange_rate,
+        cast(-(p.total_amt - coalesce(pa.applied_amount, 0)) as decimal(38, 9)) as open_amount
+    from {{ ref('stg_qbo__payments') }} as p
+    left join payments_applied as pa on pa.realm_id = p.realm_id and pa.txn_id = p.txn_id
+    where p.txn_date <= {{ as_of }}
+),
+open_items as (
+    select * from open_documents
+    union all
+    select * from unapplied_payments
+)
+select
+    o.realm_id,
+    {{ as_of }} as as_of_date,
+    o.txn_type,
+    o.txn_id,
+    o.doc_number,
+    o.txn_date,
+    o.due_date,
+    o.customer_id,
+    c.customer_name,
+    o.currency,
+    o.open_amount,
+    cast(round(o.open_amount * o.exchange_rate, 2) as decimal(38, 9)) as open_amount_home,
+    {{ dbt.datediff('o.due_date', as_of, 'day') }} as days_past_due,
+    {{ qbo_finance.aging_bucket(dbt.datediff('o.due_date', as_of, 'day')) }} as aging_bucket
+from open_items as o
+left join {{ ref('stg_qbo__customers') }} as c on c.realm_id = o.realm_id and c.customer_id = o.customer_id
+where o.open_amount <> 0

@@ -1,0 +1,1 @@
+{{ qbo_finance.qbo_linked_txns('deposits', 'Deposit') }}

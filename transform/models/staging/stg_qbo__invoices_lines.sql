@@ -1,0 +1,1 @@
+{{ qbo_finance.qbo_lines('invoices', 'Invoice') }}

@@ -1,0 +1,1 @@
+{{ qbo_finance.qbo_lines('journal_entries', 'JournalEntry') }}

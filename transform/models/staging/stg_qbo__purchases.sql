@@ -1,0 +1,10 @@
+{{ qbo_finance.qbo_transactions('purchases', 'Purchase', {
+    'payment_account_id': 'AccountRef.value',
+    'payment_type': 'PaymentType',
+    'entity_type': 'EntityRef.type',
+    'entity_id': 'EntityRef.value',
+    'is_credit': 'coalesce(Credit, false)',
+    'total_amt': 'cast(TotalAmt as decimal(38, 9))',
+    'home_total_amt': 'cast(round(cast(TotalAmt as decimal(38, 9)) * cast(coalesce(ExchangeRate, 1) as decimal(38, 9)), 2) as decimal(38, 9))',
+    'total_tax': 'cast(TxnTaxDetail.TotalTax as decimal(38, 9))'
+}) }}

@@ -1,0 +1,1 @@
+{{ qbo_finance.qbo_lines('vendor_credits', 'VendorCredit') }}

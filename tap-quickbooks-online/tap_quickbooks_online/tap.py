@@ -189,7 +189,7 @@ CONFIG_SCHEMA = th.PropertiesList(
     ),
     _p(
         "webhook_trigger_debounce_seconds",
-        th.NumberType(minimum=0, maximum=3600),
+        INT(0, 3600),  # integer seconds: Meltano passes environment values as strings for other kinds
         "Seconds after the first new event before the trigger command runs; later events coalesce into it.",
         "Webhook Trigger Debounce Seconds",
         default=5,

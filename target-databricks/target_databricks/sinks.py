@@ -156,10 +156,12 @@ class DatabricksSink(BatchSink):
         return method
 
     def activate_version(self, new_version: int) -> None:
-        """Rows of the new full-table version are tagged; older rows are retired when the stream ends.
+        """Rows of the new full-table version are tagged; older rows are retired only when the same version
+        is announced again after its records (as tap-quickbooks-online and pipelinewise-style taps do).
 
-        singer-sdk taps send ACTIVATE_VERSION once, before the records; other taps repeat it at the end,
-        in which case the records of that version have all arrived and older rows are retired at once.
+        The end of input is no proof that the tap read the whole table: a tap killed half-way ends the input
+        too, and retiring then would flag live rows it never reached. A version that is never repeated
+        retires nothing, and clean_up says so.
         """
         if self._active_version == new_version:
             self._retire()
@@ -177,5 +179,10 @@ class DatabricksSink(BatchSink):
         self._active_version = None
 
     def clean_up(self) -> None:
-        self._retire()
+        if self._active_version is not None:
+            self.logger.warning(
+                "%s: ACTIVATE_VERSION %s was not repeated after its records, so rows of older versions are "
+                "not retired (the tap may have stopped before reading the whole table)",
+                self.stream_name, self._active_version,
+            )
         super().clean_up()

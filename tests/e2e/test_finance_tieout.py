@@ -8,6 +8,7 @@ writes them in the report-table contract of transform/README.md, as the report s
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -26,6 +27,8 @@ from tests.transform.dbt import ROOT, dbt_env, warehouse
 from tests.transform.reports import fetch, land_reports
 
 pytestmark = pytest.mark.slow
+REPORT_STREAMS = ("trial_balance", "profit_and_loss", "balance_sheet", "cash_flow", "general_ledger",
+                  "aged_receivables", "aged_payables")
 START = datetime(2026, 3, 1, tzinfo=UTC)  # the history spans a fiscal year end (Dec 2025)
 
 
@@ -61,6 +64,9 @@ def test_the_job_ties_to_quickbooks_and_names_what_breaks(
         meltano.workdir / "delta", tmp_path, DBT_RECONCILE_REPORTS="true", DBT_AS_OF_DATE=last.isoformat()
     )
     meltano.env.update(tap_env(emu))
+    # The report tables written above are the reference here; the tap's own report streams, which land the
+    # same tables, are left out until the models read their layout (docs/reports.md).
+    meltano.env["TAP_QUICKBOOKS_ONLINE__SELECT"] = json.dumps(["*.*", *(f"!{r}.*" for r in REPORT_STREAMS)])
     meltano.env.update({k: v for k, v in env.items() if k.startswith(("DBT_", "QBO_"))})
     meltano.env.pop("DBT_PROJECT_DIR")  # the utility's own settings point dbt at transform/
     meltano.env.pop("DBT_PROFILES_DIR")

@@ -198,10 +198,20 @@ def test_turns_follow_the_order_singer_sdk_syncs_streams(emu: QBOEmulator, confi
     assert synced.index("bill_payments") < synced.index("bills")  # by name, not by the entity table
 
 
-def test_a_dry_run_leaves_no_page_fetcher_running(emu: QBOEmulator, config: dict[str, Any]) -> None:
+def test_a_dry_run_leaves_no_page_fetcher_running(
+    emu: QBOEmulator, config: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[threading.Thread] = []  # every thread started, even one that finished before we look
+    start = threading.Thread.start
+
+    def recording_start(thread: threading.Thread) -> None:
+        started.append(thread)
+        start(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", recording_start)
     tap = TapQuickBooksOnline(config=config, catalog=catalog_for(["invoices", "payments"]))
     assert tap.run_sync_dry_run(dry_run_record_limit=104)  # past the first 100 rows: into the backfill
-    fetchers = [t for t in threading.enumerate() if t.name.startswith("qbo-page")]
+    fetchers = [t for t in started if t.name.startswith("qbo-page")]
     assert fetchers, "the backfill never started: this test would prove nothing"
     for thread in fetchers:
         thread.join(10)

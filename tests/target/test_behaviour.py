@@ -296,12 +296,26 @@ def test_activate_version_retires_rows_not_resent(harness: Harness) -> None:
             schema_message("items", schema, keys=["Id"], bookmarks=[]),
             {"type": "ACTIVATE_VERSION", "stream": "items", "version": 2},
             record("items", Id="1", Name="a2"),
+            {"type": "ACTIVATE_VERSION", "stream": "items", "version": 2},
         ]
     )
     rows = {r["Id"]: r for r in harness.rows("items")}
     assert rows["1"]["_sdc_deleted_at"] is None
     assert rows["1"]["Name"] == "a2"
     assert rows["2"]["_sdc_deleted_at"] is not None
+
+
+def test_a_version_not_repeated_retires_nothing(harness: Harness) -> None:
+    """A tap killed half-way through a whole read ends the input too: rows it never reached stay live."""
+    schema = {"type": "object", "properties": {"Id": {"type": "string"}, "Name": {"type": "string"}}}
+    opening = [schema_message("items", schema, keys=["Id"], bookmarks=[])]
+    version = lambda v: {"type": "ACTIVATE_VERSION", "stream": "items", "version": v}  # noqa: E731
+    harness.run([*opening, version(1), record("items", Id="1", Name="a"), record("items", Id="2", Name="b"),
+                 version(1)])
+    harness.run([*opening, version(2), record("items", Id="1", Name="a2")])  # no closing message: cut short
+    rows = {r["Id"]: r for r in harness.rows("items")}
+    assert rows["1"]["Name"] == "a2"
+    assert rows["2"]["_sdc_deleted_at"] is None
 
 
 def test_state_is_emitted_after_the_write(harness: Harness) -> None:

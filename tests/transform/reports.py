@@ -43,7 +43,7 @@ def _money(value: str) -> Decimal:
 
 def _data_rows(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
     for row in rows:
-        if row.get("type") == "Data":
+        if row.get("type", "Data") == "Data" and "ColData" in row:  # Intuit's TrialBalance rows carry no type
             yield row["ColData"]
         yield from _data_rows(row.get("Rows", {}).get("Row", []))
 

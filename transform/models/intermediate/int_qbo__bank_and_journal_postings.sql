@@ -2,6 +2,7 @@
 --   Deposit:      Dr the deposit account total; Dr the cash-back account (cash back); Cr each line's account,
 --                 or Undeposited Funds for a line that deposits an earlier payment or receipt (LinkedTxn)
 --   Transfer:     Dr ToAccountRef; Cr FromAccountRef
+--   CreditCardPayment: Dr CreditCardAccountRef (the card's balance falls); Cr BankAccountRef
 --   JournalEntry: each line as posted (PostingType Debit / Credit), with its own entity, class and department
 with defaults as (
     select * from {{ ref('int_qbo__default_accounts') }}
@@ -40,6 +41,17 @@ transfer_legs as (
         department_id='t.department_id') }}
     from {{ ref('stg_qbo__transfers') }} as t
 ),
+card_payment_legs as (
+    select {{ qbo_finance.leg('c', account_id='c.credit_card_account_id', amount='c.total_amt',
+        amount_home='c.home_total_amt', leg_kind='card', vendor_id='c.vendor_id',
+        department_id='c.department_id') }}
+    from {{ ref('stg_qbo__credit_card_payments') }} as c
+    union all
+    select {{ qbo_finance.leg('c', account_id='c.bank_account_id', amount='-c.total_amt',
+        amount_home='-c.home_total_amt', leg_kind='bank', vendor_id='c.vendor_id',
+        department_id='c.department_id') }}
+    from {{ ref('stg_qbo__credit_card_payments') }} as c
+),
 journal_legs as (
     select {{ qbo_finance.leg('lines', account_id='lines.account_id',
         amount="case when lines.posting_type = 'Credit' then -1 else 1 end * lines.amount",
@@ -57,4 +69,5 @@ select * from deposit_total
 union all select * from deposit_cash_back
 union all select * from deposit_lines
 union all select * from transfer_legs
+union all select * from card_payment_legs
 union all select * from journal_legs

@@ -70,7 +70,7 @@ def test_initialize_and_config_test_of_both_plugins(meltano: MeltanoProject, emu
     output = result.stdout + result.stderr
     assert "Process return code: 0" in output, output[-4000:]  # the loader itself succeeded
     audit = DeltaTable(str(meltano.delta_schema_dir / "_audit")).to_pyarrow_table()
-    assert "meltano_test_stream" in audit.column("stream").to_pylist()  # the record landed; its audit row stays
+    assert "meltano_test_stream" in audit.column("stream").to_pylist()  # landed; audit row kept
     assert not (meltano.delta_schema_dir / "meltano_test_stream").exists()  # cleaned up
     if result.returncode == 0:
         assert "Test data was written to your target system" in output, output[-4000:]

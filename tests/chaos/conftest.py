@@ -19,10 +19,10 @@ from typing import IO, Any
 import pytest
 from cryptography.fernet import Fernet
 from tap_quickbooks_online.entities import BY_STREAM
-from tap_quickbooks_online.tap import TapQuickBooksOnline
 
 from tests.chaos import truth
 from tests.emulators.qbo import QBOEmulator
+from tests.webhooks.e2e import catalog_selecting
 
 BIN = Path(sys.executable).parent
 STREAMS = ("customers", "invoices", "time_activities")
@@ -64,7 +64,7 @@ class Rig:
 
     def select(self, *streams: str) -> None:
         self.streams = streams
-        (self.workdir / "catalog.json").write_text(json.dumps(_catalog(streams)))
+        (self.workdir / "catalog.json").write_text(json.dumps(catalog_selecting(streams)))
 
     def state(self) -> dict[str, Any]:
         path = self.workdir / "state.json"
@@ -96,16 +96,6 @@ class Rig:
 
     def assert_matches_qbo(self) -> None:
         truth.assert_matches(self.emu, self.delta_root, self.entities)
-
-
-def _catalog(streams: tuple[str, ...]) -> dict[str, Any]:
-    config = {"realm_id": "1", "client_id": "x", "client_secret": "y"}
-    catalog: dict[str, Any] = TapQuickBooksOnline(config=config, validate_config=False).catalog_dict
-    for entry in catalog["streams"]:
-        for meta in entry["metadata"]:
-            if meta["breadcrumb"] == []:
-                meta["metadata"]["selected"] = entry["tap_stream_id"] in streams
-    return catalog
 
 
 def tap_settings(emu: QBOEmulator, workdir: Path, **overrides: Any) -> dict[str, Any]:

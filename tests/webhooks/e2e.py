@@ -62,7 +62,8 @@ class Rig:
         return json.loads((self.workdir / "state.json").read_text())
 
 
-def _catalog(streams: tuple[str, ...]) -> dict[str, Any]:
+def catalog_selecting(streams: tuple[str, ...]) -> dict[str, Any]:
+    """The tap's discovered catalog with exactly `streams` selected."""
     config = {"realm_id": "1", "client_id": "x", "client_secret": "y"}
     catalog: dict[str, Any] = TapQuickBooksOnline(config=config, validate_config=False).catalog_dict
     for entry in catalog["streams"]:
@@ -85,7 +86,7 @@ def prepare_workdir(emu: QBOEmulator, workdir: Path, **tap_overrides: Any) -> di
     (workdir / "tap.json").write_text(json.dumps(tap_config))
     target = {"delta_root": str(workdir / "delta"), "quarantine_path": str(workdir / "quarantine")}
     (workdir / "target.json").write_text(json.dumps(target))
-    (workdir / "catalog.json").write_text(json.dumps(_catalog(STREAMS)))
+    (workdir / "catalog.json").write_text(json.dumps(catalog_selecting(STREAMS)))
     return tap_config
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -17,6 +17,8 @@ from target_databricks.engines import TableRef, WriteCounts, WritePlan, append_k
 from target_databricks.errors import retry_transient
 from target_databricks.sql import DELETED, TABLE_VERSION, MergeSpec, ansi_quote
 from target_databricks.types import databricks_type
+
+WholeMode = Literal["overwrite", "append"]
 
 
 class DeltaEngine:
@@ -58,17 +60,18 @@ class DeltaEngine:
     def write(self, table: TableRef, batch: pa.Table, plan: WritePlan) -> WriteCounts:
         if plan.method == "overwrite":
             # One commit that replaces the contents: readers never see the table empty.
-            write_deltalake(
-                self.uri(table),
-                batch,
-                mode="overwrite",
-                schema_mode="overwrite",
-                storage_options=self.storage_options,
-            )
-            return WriteCounts(inserted=batch.num_rows)
+            return self._write_whole(table, batch, "overwrite")
         if plan.method == "append-only" or not plan.merge.keys:
             return self._insert_missing(table, batch, append_keys(batch))
         return self._merge(table, batch, plan.merge)
+
+    def _write_whole(self, table: TableRef, batch: pa.Table, mode: WholeMode) -> WriteCounts:
+        """One write_deltalake commit: the batch replaces the table (`overwrite`) or is added (`append`)."""
+        schema_mode: Literal["overwrite", "merge"] = "overwrite" if mode == "overwrite" else "merge"
+        write_deltalake(
+            self.uri(table), batch, mode=mode, schema_mode=schema_mode, storage_options=self.storage_options
+        )
+        return WriteCounts(inserted=batch.num_rows)
 
     def _merger(self, table: TableRef, batch: pa.Table, keys: Sequence[str]) -> Any:
         delta = DeltaTable(self.uri(table), storage_options=self.storage_options)
@@ -83,14 +86,7 @@ class DeltaEngine:
     def _insert_missing(self, table: TableRef, batch: pa.Table, keys: Sequence[str]) -> WriteCounts:
         """An append a retry cannot duplicate: rows whose key the table already holds are skipped."""
         if not keys:
-            write_deltalake(
-                self.uri(table),
-                batch,
-                mode="append",
-                schema_mode="merge",
-                storage_options=self.storage_options,
-            )
-            return WriteCounts(inserted=batch.num_rows)
+            return self._write_whole(table, batch, "append")
         metrics = self._merger(table, batch, keys).when_not_matched_insert_all().execute()
         return WriteCounts(inserted=int(metrics.get("num_target_rows_inserted", 0)))
 

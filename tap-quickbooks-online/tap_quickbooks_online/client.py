@@ -7,14 +7,11 @@ exponential backoff that honour Retry-After, fault classification, decoding into
 
 from __future__ import annotations
 
-import ctypes
-import gc
 import logging
 import random
-import sys
 import threading
 from collections import Counter
-from collections.abc import Generator, Mapping
+from collections.abc import Generator
 from typing import Any
 
 import backoff
@@ -27,37 +24,13 @@ from .errors import AuthenticationError, FatalError, RetriableError, ThrottledEr
 from .limiter import RateLimiter
 from .query import format_ts
 from .responses import Envelope, decode
+from .settings import Settings
 
 LOGGER = logging.getLogger("tap_quickbooks_online.client")
-# A 1000-row page decodes into thousands of objects (raw rows, their heads). With CPython's default gen-0
-# threshold (700) that runs collections every page, and the older generations rescan every page still
-# buffered. The data has no reference cycles, so collecting rarely loses nothing.
-GC_THRESHOLDS = (50_000, 20, 20)
-# requests reads a body in 10 KB chunks, taking the GIL back for each. While another thread computes (the
-# writer, singer-sdk's start-up), each take waits out the default 5 ms switch interval: a 1 MB page took
-# 0.5 s instead of 0.2 s. A shorter interval hands the GIL over sooner.
-SWITCH_INTERVAL = 0.0001
-# Page bodies (~1 MB each) should go back to the OS when freed. glibc raises its mmap threshold after the
-# first such free and then keeps freed bodies in per-thread arenas, so peak RSS crept up with the pages
-# read (measured at 507 k records: 223 MB, 189 MB with the threshold pinned). Setting it pins it.
-M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES = -3, 128 * 1024
 CONNECT_TIMEOUT_SECONDS = (
     10.0  # a host that does not answer fails fast; a slow page still has request_timeout
 )
 NETWORK_TRIES = 4  # a host that cannot be reached at all is a setting or an outage: fail in seconds
-
-
-def tune_interpreter() -> None:
-    """Collect less often, switch threads sooner and give large blocks back during a run (process-wide;
-    never the other way)."""
-    current = gc.get_threshold()
-    gc.set_threshold(*(max(a, b) for a, b in zip(current, GC_THRESHOLDS, strict=True)))
-    sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
-    try:
-        mallopt = ctypes.CDLL(None).mallopt  # glibc and musl; elsewhere there is nothing to pin
-    except (AttributeError, OSError, TypeError):
-        return
-    mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
 
 
 class QBOClient:
@@ -67,14 +40,13 @@ class QBOClient:
     backoff_base = 1.0  # seconds; the first retry waits up to this long (full jitter)
     backoff_cap = 60.0  # Intuit asks throttled clients to wait a minute
 
-    def __init__(self, config: Mapping[str, Any], oauth: OAuthClient, limiter: RateLimiter) -> None:
-        self.base = f"{str(config['api_base_url']).rstrip('/')}/v3/company/{config['realm_id']}"
-        self.minor_version = str(config.get("minor_version", 75))
-        self.timeout = float(config.get("request_timeout", 120))
-        self.user_agent = str(config.get("user_agent") or "tap-quickbooks-online")
-        self.pool_size = int(config.get("max_concurrent_requests", 10))
+    def __init__(self, settings: Settings, oauth: OAuthClient, limiter: RateLimiter) -> None:
+        self.base = f"{settings.api_base_url.rstrip('/')}/v3/company/{settings.realm_id}"
+        self.minor_version = str(settings.minor_version)
+        self.timeout = float(settings.request_timeout)
+        self.user_agent = settings.user_agent
+        self.pool_size = settings.max_concurrent_requests
         self.oauth, self.limiter = oauth, limiter
-        tune_interpreter()
         self.calls: Counter[str] = Counter()
         self.retries = 0
         self._count_lock = threading.Lock()

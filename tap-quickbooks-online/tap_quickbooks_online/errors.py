@@ -85,6 +85,10 @@ class ConfigurationError(FatalError):
     """A setting is missing or invalid."""
 
 
+class InvalidSettingError(ConfigurationError, ValueError):
+    """A setting's value is not of its declared type (a ValueError too, as a bad value is)."""
+
+
 @dataclass(frozen=True)
 class Fault:
     type: str

@@ -18,7 +18,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from singer_sdk import Stream
 from singer_sdk.helpers.conform import TypeConformanceLevel
 
 from .client import QBOClient
@@ -26,6 +25,8 @@ from .errors import FatalError
 from .report_parse import assign_keys, combine, decode, parse
 from .report_windows import Window, due, kept_keys, plan
 from .reports import PRIMARY_KEYS, REPLICATION_KEY, SCHEMA, Report
+from .sdk_compat import SelfBookmarkedStream
+from .settings import Settings
 
 if TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
@@ -73,7 +74,7 @@ def _read(
     )
 
 
-class ReportStream(Stream):
+class ReportStream(SelfBookmarkedStream):
     """A QBO report as flat rows; behaviour comes from its Report row, never from a subclass."""
 
     primary_keys = PRIMARY_KEYS
@@ -86,28 +87,22 @@ class ReportStream(Stream):
         super().__init__(tap, schema=SCHEMA, name=report.stream_name)
         self._qbo_tap = tap
 
-    # singer-sdk would keep the max synced_at; this stream keeps its own state (report_windows.py).
-    def _increment_stream_state(
-        self, latest_record: dict[str, Any], *, context: Context | None = None
-    ) -> None:
-        return None
-
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         if self._deselected_in_catalog():
             return
         run = self._qbo_tap.run_context()
-        state, config = self.stream_state, self.config
+        state, settings = self.stream_state, run.settings
         now = run.now
-        if not due(state, now, float(config.get("report_interval", 86400))):
+        if not due(state, now, settings.report_interval):
             self.logger.info("%s: read less than report_interval ago; nothing to do.", self.name)
             return
-        today, lookback = now.date(), int(config.get("report_lookback_months", 3))
-        windows = plan(self.report, state, today, self._start_date(today), lookback)
+        today, lookback = now.date(), settings.report_lookback_months
+        windows = plan(self.report, state, today, self._start_date(settings, today), lookback)
         self.logger.info("%s: reading %d report windows.", self.name, len(windows))
         old: dict[str, list[str]] = dict(state.get("windows") or {})
         seen: dict[str, list[str]] = {}
-        for window, rows in self._fetch(run.client, windows, run.workers):
-            yield from self._records(window, rows, old.get(window.key, []), now)
+        for window, rows in self._fetch(run.client, windows, settings.max_concurrent_requests):
+            yield from self._records(window, rows, old.get(window.key, []), now, settings.realm_id)
             seen[window.key] = [r["row_key"] for r in rows]
         state["windows"] = kept_keys(self.report, {**old, **seen}, today, lookback)
         state["synced_at"] = now.isoformat()
@@ -121,10 +116,9 @@ class ReportStream(Stream):
         entry = catalog.get_stream(self.name) if catalog is not None else None
         return entry is not None and not entry.metadata.resolve_selection().get((), True)
 
-    def _start_date(self, today: date) -> date:
-        start = self.config.get("start_date")
-        if start:
-            return datetime.fromisoformat(str(start).replace("Z", "+00:00")).date()
+    def _start_date(self, settings: Settings, today: date) -> date:
+        if settings.start_date is not None:
+            return settings.start_date.date()
         return date(today.year - DEFAULT_HISTORY_MONTHS // 12, today.month, 1)
 
     def _fetch(
@@ -152,11 +146,11 @@ class ReportStream(Stream):
                     future.cancel()
 
     def _records(
-        self, window: Window, rows: list[dict[str, Any]], before: list[str], now: datetime
+        self, window: Window, rows: list[dict[str, Any]], before: list[str], now: datetime, realm_id: str
     ) -> Iterator[dict[str, Any]]:
         stamp = now.astimezone(UTC).isoformat()
         common = {
-            "realm_id": str(self.config["realm_id"]),
+            "realm_id": realm_id,
             "report": self.report.name,
             "basis": window.basis,
             "period_start": window.start.isoformat(),

@@ -9,31 +9,23 @@ server's time at the start of a read minus `settle_seconds`, not the newest row 
 from __future__ import annotations
 
 import time
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from singer_sdk import Stream
-from singer_sdk.helpers._util import utc_now
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.mapper import SameRecordTransform
 
 from . import query as q
 from .drain import fetch_by_ids
 from .entities import Entity, load_schema
+from .modes import RECONCILE_DUE, RECONCILED_AT, Mode, bookmark_of, reconcile_reason
 from .paging import Walk
+from .prefetch import PREFETCH_ROWS, FirstPage
 from .records import RecordLines, Row
-from .run import (
-    PREFETCH_ROWS,
-    RECONCILE_DUE,
-    RECONCILED_AT,
-    FirstPage,
-    Mode,
-    RunContext,
-    bookmark_of,
-    reconcile_reason,
-)
+from .run import RunContext
+from .sdk_compat import SelfBookmarkedStream
 from .writer import BufferedMsgSpecWriter
 
 if TYPE_CHECKING:
@@ -72,7 +64,7 @@ class Progress:
         )
 
 
-class QBOStream(Stream):
+class QBOStream(SelfBookmarkedStream):
     """A QBO entity stream; behaviour comes from its Entity row, never from a subclass."""
 
     primary_keys: tuple[str, ...] = ("realm_id", "Id")
@@ -92,46 +84,27 @@ class QBOStream(Stream):
     def _every_field_selected(self) -> bool:
         return all(self.mask.values())
 
-    def _passthrough_writer(self) -> BufferedMsgSpecWriter | None:
+    def block_writer(self) -> BufferedMsgSpecWriter | None:
         """The writer, when RECORD lines can be built from QBO's JSON as sent: nothing deselected, no
         stream map or flattening, no record limit (dry runs). Otherwise singer-sdk's per-record path runs."""
-        writer, maps = self._tap.message_writer, self.stream_maps
+        writer, maps = self._qbo_tap.message_writer, self.stream_maps
         usable = (
             self._every_field_selected
             and len(maps) == 1
             and type(maps[0]) is SameRecordTransform
             and maps[0].stream_alias == self.name
             and not maps[0].flattening_enabled
-            and self.ABORT_AT_RECORD_COUNT is None
-            and self._stream_version is None  # ACTIVATE_VERSION runs stamp each record with a version
+            and self.per_record_features_off()
         )
         return writer if usable and isinstance(writer, BufferedMsgSpecWriter) else None
 
-    def _sync_records(
-        self, context: Context | None = None, *, write_messages: bool = True
-    ) -> Generator[dict[str, Any], Any, Any]:
-        """singer-sdk's record loop, a page at a time when records pass through (_passthrough_writer)."""
-        writer = self._passthrough_writer() if write_messages and context is None else None
-        if writer is None:
-            yield from super()._sync_records(context, write_messages=write_messages)
-            return
-        lines = RecordLines(self.name, str(self.config["realm_id"]))
-        with self.get_record_counter() as counter, self.get_sync_timer():
-            self._write_starting_replication_value(None)
-            for page in self._pages():
-                writer.write_records(lines.build(page, utc_now()))
-                counter.increment(len(page))
-        self._finalize_state(self.stream_state)
-        self._write_state_message()
-
-    # singer-sdk would advance the bookmark to the max record value; this stream sets it itself (_save).
-    def _increment_stream_state(
-        self, latest_record: dict[str, Any], *, context: Context | None = None
-    ) -> None:
-        return None
+    def record_blocks(self) -> Iterator[tuple[bytes, int]]:
+        lines = RecordLines(self.name, self._qbo_tap.settings.realm_id)
+        for page in self._pages():
+            yield lines.build(page, datetime.now(UTC)), len(page)
 
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
-        realm = str(self.config["realm_id"])
+        realm = self._qbo_tap.settings.realm_id
         for page in self._pages():
             for row in page:
                 yield row.record(realm)
@@ -143,7 +116,7 @@ class QBOStream(Stream):
         country = run.skipped(self.entity) if mode is not Mode.IDLE else None
         if country is not None:
             state["company_country"] = country  # later runs skip without asking again
-            self.state_manager.is_flushed = False
+            self.state_changed()
             self.logger.info(
                 "%s: skipped: QBO has %s only for companies in %s, and this company is in %s.",
                 self.name,
@@ -171,7 +144,7 @@ class QBOStream(Stream):
         """
         self._log_reconcile(run, state)
         version = int(run.now.timestamp() * 1000)
-        self._write_activate_version_message(version)
+        self.write_table_version(version)
         first = run.first_page(self.entity)
         rows = first.rows
         started = q.parse_ts(first.time) if first.time else run.now
@@ -185,7 +158,7 @@ class QBOStream(Stream):
                 progress.add(len(page))
                 yield page
             progress.log()
-        self._write_activate_version_message(version)
+        self.write_table_version(version)
         state.pop(RECONCILE_DUE, None)
         state[RECONCILED_AT] = run.now.isoformat()
         self._save(state, run, started)
@@ -193,7 +166,9 @@ class QBOStream(Stream):
     def _log_reconcile(self, run: RunContext, state: dict[str, Any]) -> None:
         bookmark = bookmark_of(state)
         reason = (
-            reconcile_reason(self.entity, state, bookmark, run.now, run.reconcile_every) if bookmark else None
+            reconcile_reason(self.entity, state, bookmark, run.now, run.settings.reconcile_every)
+            if bookmark
+            else None
         )
         if reason:
             self.logger.warning(
@@ -228,7 +203,7 @@ class QBOStream(Stream):
         """Keyset walk from the bookmark; the new bookmark is the server time before the walk began."""
         if first is not None and first.time:
             started = q.parse_ts(first.time)
-        walk = Walk(run.client, self.entity, window, run.page_size)
+        walk = Walk(run.client, self.entity, window, run.settings.page_size)
         first_rows = first.rows if first is not None else None
         yield from walk.pages(first_rows, PREFETCH_ROWS)
         self._save(state, run, started or walk.started or datetime.now(UTC))
@@ -242,20 +217,20 @@ class QBOStream(Stream):
             return
         events = inbox.events_for(self.entity, int(state.get("inbox_seq", 0)))
         if events.fetch_ids:
-            yield from fetch_by_ids(run.client, self.entity, list(events.fetch_ids), run.batch_size)
+            yield from fetch_by_ids(run.client, self.entity, list(events.fetch_ids), run.settings.batch_size)
         yield [deleted_row(self.entity, i, at) for i, at in events.deletes.items()]
         if events.last_seq != state.get("inbox_seq"):
             state["inbox_seq"] = events.last_seq
-            self.state_manager.is_flushed = False
+            self.state_changed()
 
     # -- helpers --------------------------------------------------------------------------------
     def _save(self, state: dict[str, Any], run: RunContext, server_time: datetime) -> None:
         """Advance the bookmark to server time minus the settle delay (never backwards)."""
-        mark = (server_time - run.settle).astimezone(UTC)
+        mark = (server_time - run.settings.settle).astimezone(UTC)
         old = state.get("replication_key_value")
         if old and q.parse_ts(old) > mark:
             mark = q.parse_ts(old)
         state["replication_key"] = REPLICATION_KEY
         state["replication_key_value"] = mark.isoformat()
         state["cdc_polled_at"] = run.now.isoformat()
-        self.state_manager.is_flushed = False
+        self.state_changed()

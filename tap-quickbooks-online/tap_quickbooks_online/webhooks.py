@@ -20,7 +20,7 @@ import logging
 import os
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -34,7 +34,7 @@ from starlette.routing import Route
 
 from tap_quickbooks_online.errors import redact
 from tap_quickbooks_online.inbox import Inbox, InboxError, parse_payload
-from tap_quickbooks_online.tap import CONFIG_SCHEMA
+from tap_quickbooks_online.settings import check_bounds, typed
 from tap_quickbooks_online.trigger import Trigger
 
 logger = logging.getLogger(__name__)
@@ -48,9 +48,8 @@ ENV_PREFIX = "TAP_QUICKBOOKS_ONLINE_"
 
 @dataclass(frozen=True)
 class WebhookSettings:
-    """The receiver's slice of the tap config; ``from_config`` validates, converts and fills defaults.
+    """The receiver's slice of the tap's settings (settings.py: types, defaults and bounds come from there).
 
-    Defaults come from the tap's ``config_jsonschema`` (the one place settings are declared).
     ``retention_days = 0`` keeps events forever.
     """
 
@@ -62,8 +61,8 @@ class WebhookSettings:
     max_body_bytes: int
     retention_days: int
     trigger_command: str | None
-    trigger_debounce_seconds: float
-    trigger_timeout_seconds: float
+    trigger_debounce_seconds: int
+    trigger_timeout_seconds: int
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> WebhookSettings:
@@ -71,43 +70,14 @@ class WebhookSettings:
             raise ValueError("webhook_verifier_token is required to verify intuit-signature")
         if not config.get("webhook_inbox_path"):
             raise ValueError("webhook_inbox_path is required (the tap drains the same inbox)")
-        values: dict[str, Any] = {
-            "verifier_token": str(config["webhook_verifier_token"]),
-            "trigger_command": None,
-        }
-        defaults = {k: v["default"] for k, v in CONFIG_SCHEMA["properties"].items() if "default" in v}
-        for name, convert in _SETTINGS.items():
-            value = config.get(f"webhook_{name}")
-            value = defaults.get(f"webhook_{name}") if value in (None, "") else value
-            if value is not None:
-                values[name] = _convert(f"webhook_{name}", value, convert)
-        values["realm_id"] = str(config["realm_id"]) if config.get("realm_id") else None
+        values = {name: typed(f"webhook_{name}", config.get(f"webhook_{name}")) for name in _SETTINGS}
         for name, value in values.items():
-            _check_bounds(f"webhook_{name}", value)
-        return cls(**values)
+            check_bounds(f"webhook_{name}", value)
+        values["inbox_path"] = Path(values["inbox_path"])
+        return cls(realm_id=typed("realm_id", config.get("realm_id")), **values)
 
 
-def _check_bounds(name: str, value: Any) -> None:
-    """The tap's config_jsonschema bounds, applied to the receiver's numeric settings too."""
-    spec = CONFIG_SCHEMA["properties"].get(name, {})
-    low, high = spec.get("minimum"), spec.get("maximum")
-    if isinstance(value, int | float) and (
-        (low is not None and value < low) or (high is not None and value > high)
-    ):
-        raise ValueError(f"{name} is out of range: {value} (allowed {low} to {high})")
-
-
-_SETTINGS: dict[str, Callable[[Any], Any]] = {
-    "inbox_path": Path, "host": str, "port": int, "max_body_bytes": int, "retention_days": int,
-    "trigger_command": str, "trigger_debounce_seconds": float, "trigger_timeout_seconds": float,
-}  # fmt: skip
-
-
-def _convert(name: str, value: Any, convert: Callable[[Any], Any]) -> Any:
-    try:
-        return convert(value)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} has an invalid value ({exc.__class__.__name__})") from None
+_SETTINGS = [f.name for f in fields(WebhookSettings) if f.name != "realm_id"]
 
 
 def load_settings(

@@ -68,7 +68,7 @@ RECURRING_TYPES = (
 )
 FLAT = "<flattened>"  # stack marker: inside a recursive re-expansion, recursive elements are dropped
 OPEN_OBJECT = {"type": ["object", "null"], "additionalProperties": True}
-# Columns every record carries (contracts.md), added on top of the XSD fields.
+# Columns every record carries (docs/architecture.md), added on top of the XSD fields.
 EXTRA_COLUMNS = {
     "realm_id": {"type": "string"},
     "LastUpdatedTime": {"type": ["string", "null"], "format": "date-time"},

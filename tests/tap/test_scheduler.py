@@ -221,6 +221,6 @@ def test_a_dry_run_leaves_no_page_fetcher_running(
 def test_records_of_a_versioned_stream_take_singer_sdks_path(config: dict[str, Any]) -> None:
     tap = TapQuickBooksOnline(config=config, catalog=catalog_for(["invoices"]))
     stream = tap.streams["invoices"]
-    assert stream._passthrough_writer() is not None
+    assert stream.block_writer() is not None
     stream._stream_version = 1700000000000  # what an ACTIVATE_VERSION (FULL_TABLE) run stamps on records
-    assert stream._passthrough_writer() is None
+    assert stream.block_writer() is None

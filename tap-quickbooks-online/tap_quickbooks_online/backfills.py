@@ -10,29 +10,22 @@ from functools import cached_property
 
 from .client import QBOClient
 from .entities import Entity
-from .modes import Mode, Streams
+from .modes import Decision, Mode
 from .paging import Backfill, updated_at
 from .prefetch import PREFETCH_ROWS, Prefetch
 from .records import Row
 from .regions import Regions
 from .scheduler import Scheduler
-from .settings import Settings
 
 MAX_BUFFERED_PAGES = 16  # pages of later streams read ahead (~1 MB each): memory stays flat
 
 
 class BackfillPlan:
     def __init__(
-        self,
-        client: Callable[[], QBOClient],
-        settings: Settings,
-        modes: dict[str, Mode],
-        streams: Streams,
-        regions: Regions,
-        prefetch: Prefetch,
+        self, decision: Decision, client: Callable[[], QBOClient], regions: Regions, prefetch: Prefetch
     ) -> None:
-        self._client, self._settings, self._modes = client, settings, modes
-        self._streams, self._regions, self._prefetch = streams, regions, prefetch
+        self._client, self._regions, self._prefetch = client, regions, prefetch
+        self._settings, self._modes, self._streams = decision.settings, decision.modes, decision.streams
         self._planned: dict[str, tuple[int, int]] | None = None  # name -> (turn, rows expected)
 
     def backfill(self, entity: Entity) -> tuple[int, Iterator[list[Row]]] | None:

@@ -12,6 +12,7 @@ import random
 import threading
 from collections import Counter
 from collections.abc import Generator
+from dataclasses import dataclass
 from typing import Any
 
 import backoff
@@ -31,6 +32,18 @@ CONNECT_TIMEOUT_SECONDS = (
     10.0  # a host that does not answer fails fast; a slow page still has request_timeout
 )
 NETWORK_TRIES = 4  # a host that cannot be reached at all is a setting or an outage: fail in seconds
+
+
+@dataclass(frozen=True)
+class Request:
+    """One API request, as `QBOClient.call` was asked for it (retries send it again as it is)."""
+
+    kind: str  # the call counter it counts in: query, cdc, batch, report
+    method: str
+    path: str  # below /v3/company/<realm>/
+    params: dict[str, str]
+    data: bytes | None
+    content_type: str | None
 
 
 class QBOClient:
@@ -96,7 +109,7 @@ class QBOClient:
         content_type: str | None = None,
     ) -> Envelope:
         try:
-            result: Envelope = self._call(kind, method, path, params or {}, data, content_type)
+            result: Envelope = self._call(Request(kind, method, path, params or {}, data, content_type))
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise FatalError(
                 f"Cannot reach QBO at {self.base} after {NETWORK_TRIES} tries ({type(exc).__name__}). "
@@ -117,23 +130,15 @@ class QBOClient:
             self._local.session = session
         return session
 
-    def _call_once(
-        self,
-        kind: str,
-        method: str,
-        path: str,
-        params: dict[str, str],
-        data: bytes | None,
-        content_type: str | None,
-    ) -> Envelope:
+    def _call_once(self, request: Request) -> Envelope:
         token = self.oauth.access_token()
         try:
-            return self._send(kind, method, path, params, data, content_type, token)
+            return self._send(request, token)
         except AuthenticationError:
             LOGGER.info("QBO answered 401; refreshing the access token once and retrying.")
             token = self.oauth.invalidate(token)
             try:
-                return self._send(kind, method, path, params, data, content_type, token)
+                return self._send(request, token)
             except AuthenticationError as exc:
                 raise FatalError(
                     f"{exc}. The token was refreshed and still rejected: check that realm_id "
@@ -141,31 +146,22 @@ class QBOClient:
                     "production)."
                 ) from None
 
-    def _send(
-        self,
-        kind: str,
-        method: str,
-        path: str,
-        params: dict[str, str],
-        data: bytes | None,
-        content_type: str | None,
-        token: str,
-    ) -> Envelope:
+    def _send(self, request: Request, token: str) -> Envelope:
         headers = {
             "Authorization": f"Bearer {token}",
             "Accept": "application/json",
             "User-Agent": self.user_agent,
         }
-        if content_type:
-            headers["Content-Type"] = content_type
-        with self.limiter.slot(batch=kind == "batch"):
+        if request.content_type:
+            headers["Content-Type"] = request.content_type
+        with self.limiter.slot(batch=request.kind == "batch"):
             with self._count_lock:
-                self.calls[kind] += 1
+                self.calls[request.kind] += 1
             response = self._session().request(
-                method,
-                f"{self.base}/{path}",
-                params={**params, "minorversion": self.minor_version},
-                data=data,
+                request.method,
+                f"{self.base}/{request.path}",
+                params={**request.params, "minorversion": self.minor_version},
+                data=request.data,
                 headers=headers,
                 timeout=(min(CONNECT_TIMEOUT_SECONDS, self.timeout), self.timeout),
             )
@@ -221,7 +217,7 @@ class QBOClient:
             self.limiter.pause(min(details["wait"], self.backoff_base * 4))
         LOGGER.warning(
             "Retrying QBO %s call in %.1fs (attempt %d): %s",
-            details["args"][1],
+            details["args"][0].kind,
             details["wait"],
             details["tries"],
             exc,

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from . import query as q
@@ -41,11 +42,21 @@ def bookmark_of(state: Mapping[str, Any]) -> datetime | None:
     return q.parse_ts(value) if isinstance(value, str) and value else None
 
 
-def decide_all(streams: Streams, now: datetime, settings: Settings) -> dict[str, Mode]:
-    return {
-        name: decide(entity, state, now, settings.cdc_interval, settings.reconcile_every)
-        for name, (entity, state) in streams.items()
-    }
+@dataclass(frozen=True)
+class Decision:
+    """The mode of each selected stream of a run, with what it was decided from."""
+
+    settings: Settings
+    now: datetime
+    streams: Streams
+    modes: dict[str, Mode]
+
+    @classmethod
+    def made(cls, settings: Settings, streams: Streams) -> Decision:
+        now = datetime.now(UTC)
+        every = settings.reconcile_every
+        modes = {n: decide(e, st, now, settings.cdc_interval, every) for n, (e, st) in streams.items()}
+        return cls(settings, now, streams, modes)
 
 
 def decide(

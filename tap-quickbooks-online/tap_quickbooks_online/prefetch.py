@@ -16,10 +16,9 @@ from . import query as q
 from .batch import run_queries
 from .client import QBOClient
 from .entities import Entity
-from .modes import Mode, Streams, low_bound
+from .modes import Decision, Mode, low_bound
 from .records import Row
 from .regions import Regions
-from .settings import Settings
 
 LOGGER = logging.getLogger("tap_quickbooks_online.prefetch")
 PREFETCH_ROWS = 100  # rows per stream in the run's first /batch: small streams finish there
@@ -36,16 +35,9 @@ class FirstPage:
 class Prefetch:
     """The first pages of a run, read once (on a thread started early, or by the first stream asking)."""
 
-    def __init__(
-        self,
-        client: Callable[[], QBOClient],
-        settings: Settings,
-        modes: dict[str, Mode],
-        streams: Streams,
-        regions: Regions,
-    ) -> None:
-        self._client, self._settings, self._modes = client, settings, modes
-        self._streams, self._regions = streams, regions
+    def __init__(self, decision: Decision, client: Callable[[], QBOClient], regions: Regions) -> None:
+        self._client, self._regions = client, regions
+        self._settings, self._modes, self._streams = decision.settings, decision.modes, decision.streams
         self._pages: dict[str, FirstPage] | None = None
         self._lock = threading.Lock()
         self.counts: dict[str, int] = {}  # FULL stream -> its rows, counted with the first page

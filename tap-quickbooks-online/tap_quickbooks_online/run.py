@@ -9,7 +9,7 @@ token endpoint.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cached_property
 
 from .auth import OAuthClient
@@ -19,7 +19,7 @@ from .client import QBOClient
 from .drain import InboxDrain
 from .entities import Entity
 from .limiter import RateLimiter
-from .modes import Mode, Streams, bookmark_of, decide_all
+from .modes import Decision, Mode, Streams, bookmark_of
 from .prefetch import FirstPage, Prefetch
 from .records import Row
 from .regions import Regions
@@ -52,15 +52,11 @@ class RunContext:
     """Per-run shared state; `streams` maps entity name -> (entity, state) of every selected stream."""
 
     def __init__(self, settings: Settings, streams: Streams) -> None:
-        self.settings = settings
-        self.now = datetime.now(UTC)
-        self.modes = decide_all(streams, self.now, settings)
-        self._streams = streams
+        decision = Decision.made(settings, streams)
+        self.settings, self.now, self.modes, self._streams = settings, decision.now, decision.modes, streams
         self._regions = Regions(lambda: self.client, streams)
-        self._prefetch = Prefetch(lambda: self.client, settings, self.modes, streams, self._regions)
-        self._backfills = BackfillPlan(
-            lambda: self.client, settings, self.modes, streams, self._regions, self._prefetch
-        )
+        self._prefetch = Prefetch(decision, lambda: self.client, self._regions)
+        self._backfills = BackfillPlan(decision, lambda: self.client, self._regions, self._prefetch)
 
     @cached_property
     def client(self) -> QBOClient:

@@ -267,7 +267,11 @@ def typed(name: str, value: Any) -> Any:
     try:
         if spec.get("format") == "date-time":
             return parse_ts(str(value))
-        return int(value) if kind == "integer" else str(value)
+        if kind != "integer":
+            return str(value)
+        if isinstance(value, float) and not value.is_integer():
+            raise ValueError(value)
+        return int(value)
     except ValueError:  # the value itself stays out of the message: it may be a secret
         raise InvalidSettingError(f"{name} has an invalid value (not {spec.get('format') or kind})") from None
 

@@ -39,3 +39,27 @@ def test_hard_exit_keeps_sys_exit_meaning(code: str, status: int, stderr: str) -
     assert done.returncode == status
     assert done.stdout == "last line"  # buffered output is flushed before the process ends
     assert done.stderr.strip() == stderr
+
+
+def test_only_the_console_entry_point_tunes_the_interpreter() -> None:
+    """GC thresholds and the thread switch interval are a process's business: the tap's CLI sets them,
+    building the tap and its API client (as tests and benchmarks do in their own process) does not."""
+    report = "import gc, sys; print(gc.get_threshold()[0], sys.getswitchinterval())"
+    library = (
+        "from tap_quickbooks_online.run import open_client\n"
+        "from tap_quickbooks_online.settings import Settings\n"
+        "config = {'realm_id': '1', 'client_id': 'x', 'client_secret': 'y', 'token_store_key': 'k'}\n"
+        f"open_client(Settings.from_config(config))\n{report}"
+    )
+    entry_point = (
+        "from tap_quickbooks_online import tap\n"
+        f"tap.TapQuickBooksOnline.cli = staticmethod(lambda: exec({report!r}))\n"
+        "tap.cli()"
+    )
+    untouched = run(sys.executable, "-c", library)
+    tuned = run(sys.executable, "-c", entry_point)
+    assert untouched.returncode == 0 and tuned.returncode == 0, untouched.stderr + tuned.stderr
+    threshold, interval = untouched.stdout.split()
+    assert (int(threshold), float(interval)) == (700, 0.005)  # CPython's defaults
+    threshold, interval = tuned.stdout.split()
+    assert int(threshold) >= 50_000 and float(interval) < 0.005

@@ -37,11 +37,11 @@ def _config(tmp_path: Path, **extra: object) -> Path:
 def test_settings_from_tap_config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TAP_QUICKBOOKS_ONLINE_WEBHOOK_PORT", "1")  # ignored: a file was given without ENV
     config = _config(
-        tmp_path, webhook_trigger_command="meltano run a b", webhook_trigger_debounce_seconds=2.5
+        tmp_path, webhook_trigger_command="meltano run a b", webhook_trigger_debounce_seconds=2
     )
     settings = load_settings((str(config),))
     assert (settings.port, settings.realm_id, settings.inbox_path) == (9123, REALM, tmp_path / "inbox.sqlite")
-    assert (settings.trigger_command, settings.trigger_debounce_seconds) == ("meltano run a b", 2.5)
+    assert (settings.trigger_command, settings.trigger_debounce_seconds) == ("meltano run a b", 2)
     assert (settings.host, settings.max_body_bytes, settings.retention_days) == ("127.0.0.1", 1_048_576, 30)
     assert load_settings((str(config),), host="0.0.0.0", port=0).port == 0
 
@@ -50,13 +50,13 @@ def test_settings_from_meltano_env_vars(tmp_path: Path, monkeypatch: pytest.Monk
     env = {
         "WEBHOOK_VERIFIER_TOKEN": "from-env", "WEBHOOK_INBOX_PATH": str(tmp_path / "env.sqlite"),
         "WEBHOOK_PORT": "8181", "WEBHOOK_MAX_BODY_BYTES": "2048", "WEBHOOK_RETENTION_DAYS": "7",
-        "WEBHOOK_TRIGGER_DEBOUNCE_SECONDS": "0.5", "REALM_ID": "42",
+        "WEBHOOK_TRIGGER_DEBOUNCE_SECONDS": "3", "REALM_ID": "42",
     }  # fmt: skip
     for name, value in env.items():
         monkeypatch.setenv(f"TAP_QUICKBOOKS_ONLINE_{name}", value)
     settings = load_settings()
     assert (settings.verifier_token, settings.port, settings.max_body_bytes) == ("from-env", 8181, 2048)
-    assert (settings.retention_days, settings.trigger_debounce_seconds, settings.realm_id) == (7, 0.5, "42")
+    assert (settings.retention_days, settings.trigger_debounce_seconds, settings.realm_id) == (7, 3, "42")
     # With --config FILE --config ENV the env vars win over the file, as in singer-sdk.
     merged = load_settings((str(_config(tmp_path)), "ENV"))
     assert (merged.port, merged.verifier_token) == (8181, "from-env")
@@ -68,6 +68,7 @@ def test_settings_from_meltano_env_vars(tmp_path: Path, monkeypatch: pytest.Monk
         ({"webhook_verifier_token": ""}, "webhook_verifier_token is required"),
         ({"webhook_inbox_path": None}, "webhook_inbox_path is required"),
         ({"webhook_port": "eighty"}, "webhook_port has an invalid value"),
+        ({"webhook_trigger_debounce_seconds": 2.5}, "webhook_trigger_debounce_seconds has an invalid value"),
         ({"webhook_port": 70000}, "out of range"),
         ({"webhook_max_body_bytes": 0}, "out of range"),
     ],

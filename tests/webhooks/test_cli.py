@@ -36,9 +36,7 @@ def _config(tmp_path: Path, **extra: object) -> Path:
 
 def test_settings_from_tap_config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TAP_QUICKBOOKS_ONLINE_WEBHOOK_PORT", "1")  # ignored: a file was given without ENV
-    config = _config(
-        tmp_path, webhook_trigger_command="meltano run a b", webhook_trigger_debounce_seconds=2
-    )
+    config = _config(tmp_path, webhook_trigger_command="meltano run a b", webhook_trigger_debounce_seconds=2)
     settings = load_settings((str(config),))
     assert (settings.port, settings.realm_id, settings.inbox_path) == (9123, REALM, tmp_path / "inbox.sqlite")
     assert (settings.trigger_command, settings.trigger_debounce_seconds) == ("meltano run a b", 2)

@@ -6,7 +6,7 @@ Scenarios (the tap runs as its real CLI in a child process; the emulator runs in
    wall time those limits allow. The emulator is warmed first (every record serialised once, untimed).
 2. cpu: zero latency, throttling off: the tap's own throughput (records/s) and peak RSS.
 3. rss: the cpu scenario on companies a fifth and twice the size, to show that peak RSS does not grow
-   with the company (read-ahead is capped in pages, run.MAX_BUFFERED_PAGES).
+   with the company (read-ahead is capped in pages, backfills.MAX_BUFFERED_PAGES).
 
 Usage: uv run python benchmarks/tap_backfill.py [--records 250000] [--skip-limits]
 """

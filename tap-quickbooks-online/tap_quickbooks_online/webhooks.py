@@ -89,7 +89,7 @@ def load_settings(
         if path != "ENV":
             config.update(json.loads(Path(path).read_text()))
     if not config_paths or "ENV" in config_paths:
-        names = ["realm_id", "webhook_verifier_token", *(f"webhook_{name}" for name in _SETTINGS)]
+        names = ["realm_id", *(f"webhook_{name}" for name in _SETTINGS)]
         env = {name: os.environ.get(ENV_PREFIX + name.upper()) for name in names}
         config.update({name: value for name, value in env.items() if value is not None})
     config.update({k: v for k, v in {"webhook_host": host, "webhook_port": port}.items() if v is not None})

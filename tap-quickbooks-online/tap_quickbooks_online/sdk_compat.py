@@ -15,7 +15,7 @@ import inspect
 from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from singer_sdk import Stream, Tap
 from singer_sdk.mapper import PluginMapper
@@ -53,8 +53,8 @@ PRIVATE_NAMES: tuple[PrivateName, ...] = (
 
 
 def missing_private_names() -> list[str]:
-    """The names of PRIVATE_NAMES the installed singer-sdk lacks (instance attributes are found in the
-    source of the owner's __init__, where singer-sdk sets them)."""
+    """The names of PRIVATE_NAMES the installed singer-sdk lacks, as `Owner.name` (an instance attribute
+    counts as present when the owner's source sets it on self)."""
     missing = []
     for private in PRIVATE_NAMES:
         source = inspect.getsource(private.owner)
@@ -125,6 +125,11 @@ class LazyMapperTap(Tap):
         self.after_sync()
 
 
+class BlockWriter(Protocol):
+    def write_records(self, lines: bytes) -> None:
+        """Newline-terminated RECORD lines, already serialised."""
+
+
 class SelfBookmarkedStream(Stream):
     """A Stream that keeps its own state (singer-sdk's max-replication-key bookmark is switched off) and
     may write its records a page of pre-built RECORD lines at a time.
@@ -134,8 +139,8 @@ class SelfBookmarkedStream(Stream):
     `block_writer` returning None, singer-sdk's per-record loop runs over `get_records`.
     """
 
-    def block_writer(self) -> Any | None:
-        """An object with `write_records(lines: bytes)` when the page path may run, else None."""
+    def block_writer(self) -> BlockWriter | None:
+        """The writer of RECORD lines when the page path may run, else None."""
         return None
 
     def record_blocks(self) -> Iterator[tuple[bytes, int]]:

@@ -1,12 +1,10 @@
 -- One row per debit or credit leg, inferred from the synced transactions the way QBO posts them
--- (int_qbo__*_postings). amount/debit/credit are in the transaction's currency, *_home in the company's home
+-- (int_qbo__*_postings, converted to home currency in int_qbo__home_currency_legs). amount/debit/credit are in the transaction's currency, *_home in the company's home
 -- currency; signed_amount is the home amount on the account's normal side (debit-normal assets and expenses
 -- positive when debited, credit-normal liabilities, equity and income positive when credited), and
 -- running_balance accumulates it per account in posting order.
 with legs as (
-    select * from {{ ref('int_qbo__sales_postings') }}
-    union all select * from {{ ref('int_qbo__purchase_postings') }}
-    union all select * from {{ ref('int_qbo__bank_and_journal_postings') }}
+    select * from {{ ref('int_qbo__home_currency_legs') }}
 ),
 accounts as (
     select * from {{ ref('stg_qbo__accounts') }}

@@ -1,9 +1,9 @@
 """The month-end pack: one self-contained HTML file drawn from the finance marts (transform/, dbt-duckdb).
 
 Usage: python scripts/month_end_pack.py DUCKDB_FILE OUT_HTML
-Per realm: the P&L trend, cash at each month end, A/R and A/P aging, expenses by department, and the tie-out
-against QuickBooks' own reports. Charts are inline SVG (scripts/svg_charts.py); nothing is fetched, so the file
-opens from disk, offline, in any browser.
+Per realm: the P&L trend, cash at each month end, A/R and A/P aging, expenses by department, and the
+tie-out against QuickBooks' own reports. Charts are inline SVG (scripts/svg_charts.py); nothing is fetched,
+so the file opens from disk, offline, in any browser.
 """
 
 from __future__ import annotations
@@ -18,14 +18,15 @@ from typing import Any
 import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from svg_charts import bar_chart, line_chart, money  # noqa: E402
+from svg_charts import bar_chart, line_chart, money
 
 MONTHS_SHOWN = 24
 BUCKETS = ("Current", "1-30", "31-60", "61-90", "91 and over")
 STYLE = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:60em;color:#1a202c}
 h1{font-size:1.6em}h2{border-bottom:1px solid #cbd5e0;margin-top:2em}
 .chart{width:100%;height:auto}.chart text{font-size:11px;fill:#4a5568}.chart .grid{stroke:#e2e8f0}
-table{border-collapse:collapse;font-size:.85em}td,th{padding:.2em .6em;text-align:right;border-bottom:1px solid #edf2f7}
+table{border-collapse:collapse;font-size:.85em}
+td,th{padding:.2em .6em;text-align:right;border-bottom:1px solid #edf2f7}
 th{background:#f7fafc}td.ok{color:#2f855a}td.bad{color:#c53030;font-weight:bold}"""
 
 

@@ -23,7 +23,8 @@ def money(value: float) -> str:
 def _scale(series: Series, stacked: bool = False) -> tuple[float, float]:
     if stacked:
         columns = list(zip(*series.values(), strict=True)) or [(0.0,)]
-        values = [sum(v for v in col if v > 0) for col in columns] + [sum(v for v in col if v < 0) for col in columns]
+        values = [sum(v for v in col if v > 0) for col in columns]
+        values += [sum(v for v in col if v < 0) for col in columns]
     else:
         values = [v for s in series.values() for v in s]
     low, high = min([0.0, *values]), max([0.0, *values])
@@ -44,7 +45,8 @@ def _frame(low: float, high: float, labels: Sequence[str], title: str) -> list[s
     for i, label in enumerate(labels):
         if i % step == 0:
             x = LEFT + width * (i + 0.5)
-            parts.append(f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle">{escape(label)}</text>')
+            y = HEIGHT - BOTTOM + 16
+            parts.append(f'<text x="{x:.1f}" y="{y}" text-anchor="middle">{escape(label)}</text>')
     return parts
 
 
@@ -67,7 +69,9 @@ def line_chart(title: str, labels: Sequence[str], series: Series) -> str:
     parts = _frame(low, high, labels, title)
     width = (WIDTH - LEFT - RIGHT) / max(1, len(labels))
     for i, (name, values) in enumerate(series.items()):
-        points = " ".join(f"{LEFT + width * (j + 0.5):.1f},{_y(v, low, high):.1f}" for j, v in enumerate(values))
+        points = " ".join(
+            f"{LEFT + width * (j + 0.5):.1f},{_y(v, low, high):.1f}" for j, v in enumerate(values)
+        )
         parts.append(f'<polyline points="{points}" fill="none" stroke="{PALETTE[i % len(PALETTE)]}" '
                      f'stroke-width="2"><title>{escape(name)}</title></polyline>')
     return "\n".join([*parts, *_legend(list(series)), "</svg>"])

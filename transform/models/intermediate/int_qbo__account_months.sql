@@ -27,12 +27,7 @@ grid as (
         rm.realm_id,
         rm.period_start,
         a.account_id,
-        a.account_name,
-        a.account_number,
-        a.account_type,
-        a.account_sub_type,
-        a.classification,
-        a.normal_sign,
+        {{ qbo_finance.account_columns('a') }},
         a.is_profit_and_loss,
         coalesce(c.fiscal_year_start_month, 1) as fiscal_year_start_month
     from realm_months as rm

@@ -13,12 +13,7 @@ enriched as (
     select
         legs.*,
         {{ qbo_finance.month_start('legs.txn_date') }} as period_start,
-        a.account_name,
-        a.account_number,
-        a.account_type,
-        a.account_sub_type,
-        a.classification,
-        a.normal_sign,
+        {{ qbo_finance.account_columns('a') }},
         a.is_payroll as is_payroll_account
     from legs
     left join accounts as a on a.realm_id = legs.realm_id and a.account_id = legs.account_id

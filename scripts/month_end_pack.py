@@ -112,8 +112,8 @@ def expenses(con: duckdb.DuckDBPyConnection, realm: str) -> str:
 
 
 def tieout(con: duckdb.DuckDBPyConnection, realm: str) -> str:
-    compared = _has(con, "reconciliation") and _rows(con, "select count(*) from reconciliation where realm_id = ?",
-                                                     realm)[0][0]
+    compared = _has(con, "reconciliation") and _rows(
+        con, "select count(*) from reconciliation where realm_id = ?", realm)[0][0]
     if not compared:
         return ('<section id="tieout"><h2>Tie-out to QuickBooks</h2><p>QuickBooks\' own reports were not '
                 "landed, so nothing was compared.</p></section>")

@@ -48,7 +48,10 @@ def print_failures(con: duckdb.DuckDBPyConnection, results: list[dict[str, Any]]
         relation = result.get("relation_name")
         if not relation:
             continue
-        rows = con.execute(f"select * from {relation} order by all limit {SHOWN}")
+        # Reconciliation failures: the transactions (GeneralLedger rows) first, then by month.
+        order = ("(report <> 'GeneralLedger'), period_end, report, account_id" if "ties_to_quickbooks" in name
+                 else "all")
+        rows = con.execute(f"select * from {relation} order by {order} limit {SHOWN}")
         columns = [d[0] for d in rows.description]
         for row in rows.fetchall():
             print("  " + ", ".join(f"{c}={_fmt(v)}" for c, v in zip(columns, row, strict=True)))

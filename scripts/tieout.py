@@ -72,18 +72,20 @@ def summary(con: duckdb.DuckDBPyConnection, results: list[dict[str, Any]]) -> st
     compared = con.execute(
         """select count(distinct period_end) filter (where report <> 'GeneralLedger'),
                   count(distinct period_end) filter (where report <> 'GeneralLedger' and status <> 'ties'),
-                  coalesce(sum(abs(difference)), 0),
+                  coalesce(sum(abs(difference)) filter (where report <> 'GeneralLedger'), 0),
+                  coalesce(sum(abs(difference)) filter (where report = 'GeneralLedger'), 0),
                   count(distinct txn_type || txn_id),
                   count(distinct txn_type || txn_id) filter (where status <> 'ties')
            from reconciliation"""
-    ).fetchone() if _exists(con, "reconciliation") else (0, 0, 0, 0, 0)
-    months, broken_months, diff, txns, broken_txns = compared
+    ).fetchone() if _exists(con, "reconciliation") else (0, 0, 0, 0, 0, 0)
+    months, broken_months, diff, gl_diff, txns, broken_txns = compared
     if not months:
         return ("Tie-out: nothing compared with QuickBooks' reports (the report streams have not landed); "
                 f"{invariants} in {realms} realm(s)")
     tied = months - broken_months
     return (f"Tie-out: trial balance, P&L and balance sheet tie to QuickBooks for {tied} of {months} months, "
-            f"difference {diff:.2f}; general ledger: {txns - broken_txns} of {txns} transactions tie; "
+            f"difference {diff:.2f}; general ledger: {txns - broken_txns} of {txns} transactions tie, "
+            f"difference {gl_diff:.2f}; "
             f"{invariants} in {realms} realm(s)")
 
 

@@ -25,7 +25,10 @@
   {{ return(found.columns[0].values()[0] > 0) }}
 {% endmacro %}
 
-{#- The rows of one report table that QBO still shows (live data rows), or no rows when it is not landed.
+{#- The rows of one report table that QBO still shows, or no rows when it is not landed: data rows (never
+    QBO's subtotals) that are live and that the latest read of their window returned. A re-read window is
+    QBO's whole answer for it, so a row an earlier read left behind (a deleted transaction, in a month whose
+    earlier keys the tap's state no longer holds and so could not flag) is not QBO's figure any more.
     `columns`: (name, SQL over the report row, type) triples. -#}
 {% macro report_rows(table, columns, where='true') -%}
 {%- set landed = qbo_finance.report_source_exists(table) -%}
@@ -34,8 +37,11 @@ select
     cast({{ expr if landed else 'null' }} as {{ type }}) as {{ name }}{{ "," if not loop.last }}
   {%- endfor %}
 {%- if landed %}
-from {{ source('qbo_reports', table) }}
-where row_kind = 'data' and _sdc_deleted_at is null and {{ where }}
+from (
+    select *, max(synced_at) over (partition by realm_id, basis, period_start) as window_read_at
+    from {{ source('qbo_reports', table) }}
+) as window_rows
+where row_kind = 'data' and _sdc_deleted_at is null and synced_at = window_read_at and {{ where }}
 {%- else %}
 where 1 = 0
 {%- endif %}

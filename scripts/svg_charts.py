@@ -6,11 +6,12 @@ with the page (viewBox). Negative values are drawn below a zero line.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from html import escape
 
 WIDTH, HEIGHT = 720, 260
-LEFT, RIGHT, TOP, BOTTOM = 70, 10, 24, 40
+LEFT, RIGHT, TOP, BOTTOM = 84, 10, 40, 30
 PALETTE = ("#2b6cb0", "#c05621", "#2f855a", "#6b46c1", "#b7791f", "#c53030")
 Series = dict[str, Sequence[float]]
 
@@ -40,7 +41,7 @@ def _frame(low: float, high: float, labels: Sequence[str], title: str) -> list[s
         y = TOP + plot_h - plot_h * i / 4
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>')
         parts.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{money(value)}</text>')
-    step = max(1, len(labels) // 12)
+    step = max(1, math.ceil(len(labels) / 8))  # at most eight labels fit under the axis
     width = (WIDTH - LEFT - RIGHT) / max(1, len(labels))
     for i, label in enumerate(labels):
         if i % step == 0:
@@ -56,11 +57,15 @@ def _y(value: float, low: float, high: float) -> float:
 
 
 def _legend(names: Sequence[str]) -> list[str]:
-    parts = []
+    """Swatches and names across the top, wrapping to a second row when the first is full."""
+    parts, x, y = [], float(LEFT), 4
     for i, name in enumerate(names):
-        x = LEFT + i * 150
-        parts.append(f'<rect x="{x}" y="4" width="10" height="10" fill="{PALETTE[i % len(PALETTE)]}"/>')
-        parts.append(f'<text x="{x + 14}" y="13">{escape(name)}</text>')
+        width = 26 + 7.2 * len(name)
+        if x + width > WIDTH - RIGHT and x > LEFT:
+            x, y = float(LEFT), y + 16
+        parts.append(f'<rect x="{x:.0f}" y="{y}" width="10" height="10" fill="{PALETTE[i % len(PALETTE)]}"/>')
+        parts.append(f'<text x="{x + 14:.0f}" y="{y + 9}">{escape(name)}</text>')
+        x += width
     return parts
 
 

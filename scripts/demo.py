@@ -1,6 +1,9 @@
-"""Demo driver (see scripts/demo): start the QBO emulator, run the Meltano job twice, print what landed.
+"""Demo driver (see scripts/demo): start the QBO emulator, sync twice, print what landed, close the month.
 
-Everything it starts it stops, and everything it writes lives under output/demo/ and .meltano/.
+The close: the finance models (transform/, dbt-duckdb) are built over the landed tables and tied out against
+QuickBooks' own reports (scripts/tieout.py), and the month-end pack is written (scripts/month_end_pack.py).
+The last line printed starts with `Tie-out:`. Everything it starts it stops, and everything it writes lives
+under output/demo/ and .meltano/.
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "output" / "demo"
 MELTANO = str(ROOT / ".tools" / "bin" / "meltano")
 sys.path.insert(0, str(ROOT / "scripts"))
+import month_end_pack  # noqa: E402
 import summary  # noqa: E402
+import tieout  # noqa: E402
 
 
 def start_emulator() -> tuple[subprocess.Popen[str], dict[str, str]]:
@@ -98,6 +103,9 @@ def main() -> None:
         summary.summarise(OUT / "delta" / "main" / "quickbooks")
         mutate(emu)
         env["TAP_QUICKBOOKS_ONLINE_CDC_INTERVAL"] = "0"  # poll CDC now rather than in 3 hours
+        # Read QBO's reports again now (not tomorrow), every month back: the changes above are back-dated.
+        env["TAP_QUICKBOOKS_ONLINE_REPORT_INTERVAL"] = "0"
+        env["TAP_QUICKBOOKS_ONLINE_REPORT_LOOKBACK_MONTHS"] = "36"
         took = meltano(env, "run", "tap-quickbooks-online", "target-databricks")
         print(f"Incremental sync took {took:.1f} s.")
         summary.last_run(OUT / "delta" / "main" / "quickbooks")
@@ -105,6 +113,18 @@ def main() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+    close_the_month()
+
+
+def close_the_month() -> None:
+    """Build and tie out the finance models, write the month-end pack; the tie-out line comes last."""
+    print("\nBuilding the finance models and tying them out against QuickBooks' own reports...")
+    code, line = tieout.tie_out(OUT / "delta", OUT / "finance")
+    pack = month_end_pack.build(OUT / "finance" / "finance.duckdb", OUT / "month-end-pack.html")
+    print(f"\nMonth-end pack: {pack}")
+    print(line)
+    if code:
+        sys.exit(code)
 
 
 if __name__ == "__main__":

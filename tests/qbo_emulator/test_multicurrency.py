@@ -77,3 +77,22 @@ def test_ledger_balances_in_home_currency_with_realised_fx(mc: QBOEmulator) -> N
     mc.mutate.delete("Payment", payment["Id"])
     assert sum(ledger(mc.store).values()) == 0
     assert date.fromisoformat(payment["TxnDate"])
+
+
+def test_reports_book_the_realised_fx_the_ledger_books(mc: QBOEmulator) -> None:
+    """The reports are computed from the same postings: the P&L's Exchange Gain or Loss (an Other Expense
+    account) over the whole history is the ledger's, not zero (a payment clears A/R at its invoice's rate)."""
+    postings = ledger(mc.store)
+    days = sorted(day for _, day in postings)
+    expected = sum((v for (account, _), v in postings.items() if account == FX_ACCOUNT_ID), Decimal(0))
+    report = Api(mc).get("reports/ProfitAndLoss", start_date=days[0], end_date=days[-1]).json()
+    fx_row = next(cols for cols in _data_rows(report["Rows"]["Row"]) if cols[0].get("id") == FX_ACCOUNT_ID)
+    assert expected != 0
+    assert Decimal(fx_row[1]["value"]) == expected
+
+
+def _data_rows(rows: list[dict]) -> Iterator[list[dict]]:
+    for row in rows:
+        if "ColData" in row:
+            yield row["ColData"]
+        yield from _data_rows(row.get("Rows", {}).get("Row", []))

@@ -76,8 +76,3 @@
     else '91 and over'
   end
 {%- endmacro %}
-
-{#- True when the `reconcile_reports` var (env DBT_RECONCILE_REPORTS) is on: QBO's report tables exist. -#}
-{% macro reports_enabled() -%}
-  {{ return(var('reconcile_reports', false) | string | lower in ['true', '1', 'yes']) }}
-{%- endmacro %}

@@ -82,9 +82,12 @@ def _line_meta(entity: str, record: dict[str, Any], count: int) -> list[dict[str
     return metas if len(metas) == count else [{}] * count
 
 
-def txn_postings(entity: str, record: dict[str, Any], items: dict[str, str]) -> tuple[Posting, ...]:
-    """The accrual postings of one transaction."""
-    raw = postings(entity, record, items)
+def txn_postings(
+    entity: str, record: dict[str, Any], items: dict[str, str], lookup: Lookup | None = None
+) -> tuple[Posting, ...]:
+    """The accrual postings of one transaction. With `lookup`, a foreign payment clears A/R (A/P) at the
+    rate of the document it pays and books the realised exchange gain or loss, as ledger.py does."""
+    raw = postings(entity, record, items, _rate_of(lookup)) if lookup else postings(entity, record, items)
     kind, name_id, name = _name(record)
     head_class = str(_ref(record, "ClassRef").get("value", ""))
     head_dept = str(_ref(record, "DepartmentRef").get("value", ""))
@@ -115,7 +118,17 @@ def txn_postings(entity: str, record: dict[str, Any], items: dict[str, str]) -> 
     return tuple(out)
 
 
+
 Lookup = Callable[[str, str], dict[str, Any] | None]
+
+
+def _rate_of(lookup: Lookup) -> Callable[[str, str], Decimal | None]:
+    def rate_of(entity: str, record_id: str) -> Decimal | None:
+        record = lookup(entity, record_id)
+        rate = record.get("ExchangeRate") if record else None
+        return None if rate is None else Decimal(str(rate))
+
+    return rate_of
 
 
 def cash_postings(
@@ -192,7 +205,7 @@ def _base(company: Company) -> tuple[dict[TxnKey, tuple[Posting, ...]], dict[Txn
         for i in range(table.count):
             record = table.build(i)
             key = (entity, str(record["Id"]))
-            accrual[key] = txn_postings(entity, record, items)
+            accrual[key] = txn_postings(entity, record, items, lookup)
             cash[key] = cash_postings(entity, record, accrual[key], lookup, items)
     return accrual, cash
 
@@ -222,7 +235,7 @@ def _now(
 ) -> tuple[Posting, ...]:
     if record is None:
         return ()
-    accrual = txn_postings(entity, record, items)
+    accrual = txn_postings(entity, record, items, store.get)
     return cash_postings(entity, record, accrual, store.get, items) if basis == "Cash" else accrual
 
 

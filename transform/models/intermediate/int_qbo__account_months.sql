@@ -1,4 +1,5 @@
--- Per realm, account and month (from the first month with a posting to the last): the month's net debit
+-- Per realm, account and month (from the first month with a posting through the current month, or the
+-- as_of_date's if later: QBO's reports show balances in months without activity too): the month's net debit
 -- movement in home currency, the balance to date, and the movement since the start of the fiscal year the
 -- month falls in (fiscal year start month from stg_qbo__company).
 with gl as (
@@ -7,7 +8,11 @@ with gl as (
     group by realm_id, account_id, period_start
 ),
 bounds as (
-    select min(period_start) as first_month, max(period_start) as last_month from gl
+    select
+        min(period_start) as first_month,
+        greatest(max(period_start), {{ qbo_finance.month_start('current_date') }},
+                 {{ qbo_finance.month_start(qbo_finance.as_of_date()) }}) as last_month
+    from gl
 ),
 months as (
     {{ qbo_finance.month_spine('(select first_month from bounds)', '(select last_month from bounds)') }}
@@ -22,12 +27,7 @@ grid as (
         rm.realm_id,
         rm.period_start,
         a.account_id,
-        a.account_name,
-        a.account_number,
-        a.account_type,
-        a.account_sub_type,
-        a.classification,
-        a.normal_sign,
+        {{ qbo_finance.account_columns('a') }},
         a.is_profit_and_loss,
         coalesce(c.fiscal_year_start_month, 1) as fiscal_year_start_month
     from realm_months as rm

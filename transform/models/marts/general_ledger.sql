@@ -1,12 +1,10 @@
 -- One row per debit or credit leg, inferred from the synced transactions the way QBO posts them
--- (int_qbo__*_postings). amount/debit/credit are in the transaction's currency, *_home in the company's home
+-- (int_qbo__*_postings, converted to home currency in int_qbo__home_currency_legs). amount/debit/credit are in the transaction's currency, *_home in the company's home
 -- currency; signed_amount is the home amount on the account's normal side (debit-normal assets and expenses
 -- positive when debited, credit-normal liabilities, equity and income positive when credited), and
 -- running_balance accumulates it per account in posting order.
 with legs as (
-    select * from {{ ref('int_qbo__sales_postings') }}
-    union all select * from {{ ref('int_qbo__purchase_postings') }}
-    union all select * from {{ ref('int_qbo__bank_and_journal_postings') }}
+    select * from {{ ref('int_qbo__home_currency_legs') }}
 ),
 accounts as (
     select * from {{ ref('stg_qbo__accounts') }}
@@ -15,12 +13,7 @@ enriched as (
     select
         legs.*,
         {{ qbo_finance.month_start('legs.txn_date') }} as period_start,
-        a.account_name,
-        a.account_number,
-        a.account_type,
-        a.account_sub_type,
-        a.classification,
-        a.normal_sign,
+        {{ qbo_finance.account_columns('a') }},
         a.is_payroll as is_payroll_account
     from legs
     left join accounts as a on a.realm_id = legs.realm_id and a.account_id = legs.account_id

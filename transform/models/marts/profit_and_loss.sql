@@ -2,14 +2,7 @@
 -- report's side (income and other income positive when earned, costs and expenses positive when incurred);
 -- net_income_effect is what the row adds to net income.
 select
-    realm_id,
-    'Accrual' as basis,
-    period_start,
-    period_end,
-    account_id,
-    account_name,
-    account_number,
-    account_type,
+    {{ qbo_finance.statement_columns() }},
     case account_type
         when 'Income' then 'Income'
         when 'Cost of Goods Sold' then 'Cost of Goods Sold'

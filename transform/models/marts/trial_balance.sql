@@ -27,14 +27,7 @@ balances as (
     left join closed_profit as cp on cp.realm_id = m.realm_id and cp.period_start = m.period_start
 )
 select
-    realm_id,
-    'Accrual' as basis,
-    period_start,
-    period_end,
-    account_id,
-    account_name,
-    account_number,
-    account_type,
+    {{ qbo_finance.statement_columns() }},
     classification,
     balance,
     case when balance > 0 then balance else 0 end as debit,

@@ -47,6 +47,7 @@ class DatabricksSink(SeamBatchSink):
         self, target: TargetDatabricks, stream_name: str, schema: dict, key_properties: list[str] | None
     ) -> None:
         super().__init__(target, stream_name, schema, key_properties)
+        self.owner = target
         self.settings = target.settings
         self.loader = target.loader
         self.types = StreamTypes.from_json_schema(self.schema)
@@ -58,6 +59,7 @@ class DatabricksSink(SeamBatchSink):
         self._active_version: int | None = None
         self._declared = frozenset(self.schema["properties"])
         self._undeclared: set[str] = set()  # fields already warned about
+        self._flushed = False  # a batch of records reached the loader
 
     def _merge_spec(self, bookmarks: list[str]) -> MergeSpec:
         """Version columns: the setting for this stream, else replication key (+ SyncToken), else arrival."""
@@ -108,6 +110,7 @@ class DatabricksSink(SeamBatchSink):
         records: list[dict] = context.pop("records", None) or []
         if not records:
             return
+        self._flushed = True
         rows_in = len(records)
         # 1. Records → Arrow, typed from the JSON schema: exact decimals, UTC timestamps, STRUCT/ARRAY.
         data = self.types.to_table(records)
@@ -170,4 +173,11 @@ class DatabricksSink(SeamBatchSink):
                 "not retired (the tap may have stopped before reading the whole table)",
                 self.stream_name, self._active_version,
             )
+        if not self._flushed and self._is_current():
+            self.loader.ensure_table(self.stream_name, self.table, self.types.schema)
         super().clean_up()
+
+    def _is_current(self) -> bool:
+        """This sink is the stream's latest (not one the SDK replaced when the stream's SCHEMA changed)."""
+        owner = self.owner
+        return owner.sink_exists(self.stream_name) and owner.get_sink(self.stream_name) is self

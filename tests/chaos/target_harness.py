@@ -32,6 +32,7 @@ from typing import Any
 import simplejson
 
 from tests.target.conftest import DatabricksHarness, Harness, schema_message
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 REALM = "9341453050298741"
@@ -193,11 +194,13 @@ class TargetProcess:
             pipe.close()
 
     def wait_paused(self, timeout: float = 120) -> None:
-        deadline = time.monotonic() + timeout
-        while not self.marker.exists():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"target never reached the pause point: {self.finish().log[-3000:]}")
-            time.sleep(0.05)
+        wait_until(
+            self.marker.exists,
+            timeout,
+            lambda: f"the target's pause point: {self.finish().log[-3000:]}",
+            interval=0.05,
+            alive=lambda: self.process.poll() is None,
+        )
 
     def kill9(self) -> Outcome:
         self.process.send_signal(signal.SIGKILL)

@@ -9,13 +9,14 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 from tap_quickbooks_online.inbox import Inbox
 from tap_quickbooks_online.webhooks import load_settings
+
+from tests.waiting import wait_until
 
 from .helpers import REALM, VERIFIER_TOKEN, cloud_event, legacy_body, legacy_entity, signed_headers
 
@@ -93,11 +94,13 @@ def _spawn(tmp_path: Path) -> tuple[subprocess.Popen[bytes], str, Path]:
         process = subprocess.Popen(
             [*_cli(), "serve", "--config", str(_config(tmp_path)), "--port", "0"], stderr=log
         )
-    deadline = time.monotonic() + 60
-    while not (port := re.search(r"running on http://127\.0\.0\.1:(\d+)", log_path.read_text())):
-        assert process.poll() is None, log_path.read_text()
-        assert time.monotonic() < deadline, log_path.read_text()
-        time.sleep(0.02)
+    port = wait_until(
+        lambda: re.search(r"running on http://127\.0\.0\.1:(\d+)", log_path.read_text()),
+        60,
+        lambda: f"the receiver's port in its log:\n{log_path.read_text()}",
+        interval=0.02,
+        alive=lambda: process.poll() is None,
+    )
     return process, f"http://127.0.0.1:{port.group(1)}", log_path
 
 
@@ -141,10 +144,9 @@ def test_every_acknowledged_event_survives_a_hard_kill(tmp_path: Path) -> None:
     senders = [threading.Thread(target=send, args=(i,)) for i in range(4)]
     for thread in senders:
         thread.start()
-    deadline = time.monotonic() + 60
-    while len(acknowledged) < 200:
-        assert time.monotonic() < deadline, f"only {len(acknowledged)} acknowledged"
-        time.sleep(0.01)
+    wait_until(
+        lambda: len(acknowledged) >= 200, 60, lambda: f"200 acknowledgements (got {len(acknowledged)})"
+    )
     process.kill()  # SIGKILL: no graceful shutdown, no flush
     process.wait(30)
     stop.set()

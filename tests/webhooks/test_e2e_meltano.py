@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import httpx
@@ -13,6 +12,7 @@ import pytest
 from tap_quickbooks_online.inbox import Inbox
 
 from tests.e2e.conftest import MELTANO, MeltanoProject, meltano, meltano_installed  # noqa: F401 - fixtures
+from tests.waiting import wait_until
 
 from .helpers import VERIFIER_TOKEN, legacy_body, legacy_entity, signed_headers
 
@@ -47,9 +47,11 @@ def test_meltano_invokes_the_receiver_with_env_settings(meltano: MeltanoProject,
 
 
 def _wait_for_url(process: subprocess.Popen[bytes], log_path: Path) -> str:
-    deadline = time.monotonic() + 120
-    while not (match := re.search(r"running on (http://127\.0\.0\.1:\d+)", log_path.read_text())):
-        assert process.poll() is None, log_path.read_text()
-        assert time.monotonic() < deadline, log_path.read_text()
-        time.sleep(0.1)
+    match = wait_until(
+        lambda: re.search(r"running on (http://127\.0\.0\.1:\d+)", log_path.read_text()),
+        120,
+        lambda: f"the receiver's URL in its log:\n{log_path.read_text()}",
+        interval=0.1,
+        alive=lambda: process.poll() is None,
+    )
     return match.group(1)

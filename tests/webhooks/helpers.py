@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
+import subprocess
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -77,3 +79,15 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def receiver_url(process: subprocess.Popen[Any], log_path: Path, timeout: float = 60) -> str:
+    """The base URL a receiver started with `--port 0` logs once it serves (fails early if it exits)."""
+    match = wait_until(
+        lambda: re.search(r"running on (http://127\.0\.0\.1:\d+)", log_path.read_text()),
+        timeout,
+        lambda: f"the receiver's URL in its log:\n{log_path.read_text()}",
+        interval=0.02,
+        alive=lambda: process.poll() is None,
+    )
+    return match.group(1)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import signal
 import sqlite3
 import subprocess
@@ -18,7 +17,15 @@ from tap_quickbooks_online.webhooks import load_settings
 
 from tests.waiting import wait_until
 
-from .helpers import REALM, VERIFIER_TOKEN, cloud_event, legacy_body, legacy_entity, signed_headers
+from .helpers import (
+    REALM,
+    VERIFIER_TOKEN,
+    cloud_event,
+    legacy_body,
+    legacy_entity,
+    receiver_url,
+    signed_headers,
+)
 
 
 def _config(tmp_path: Path, **extra: object) -> Path:
@@ -94,14 +101,7 @@ def _spawn(tmp_path: Path) -> tuple[subprocess.Popen[bytes], str, Path]:
         process = subprocess.Popen(
             [*_cli(), "serve", "--config", str(_config(tmp_path)), "--port", "0"], stderr=log
         )
-    port = wait_until(
-        lambda: re.search(r"running on http://127\.0\.0\.1:(\d+)", log_path.read_text()),
-        60,
-        lambda: f"the receiver's port in its log:\n{log_path.read_text()}",
-        interval=0.02,
-        alive=lambda: process.poll() is None,
-    )
-    return process, f"http://127.0.0.1:{port.group(1)}", log_path
+    return process, receiver_url(process, log_path), log_path
 
 
 def test_serve_command_receives_until_terminated(tmp_path: Path) -> None:

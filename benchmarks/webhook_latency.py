@@ -19,7 +19,6 @@ import argparse
 import http.client
 import json
 import os
-import re
 import shutil
 import signal
 import statistics
@@ -46,6 +45,7 @@ from tap_quickbooks_online.webhooks import sign  # noqa: E402
 
 from tests.e2e.conftest import private_sys_dir  # noqa: E402
 from tests.emulators.qbo import QBOEmulator  # noqa: E402
+from tests.webhooks.helpers import receiver_url  # noqa: E402
 
 TOKEN = "benchmark-verifier-token"  # noqa: S105 - a throwaway token of this local run
 REALM = "9341453050298741"
@@ -71,19 +71,10 @@ def receiver_process(config: dict[str, Any], workdir: Path) -> Iterator[Receiver
             [str(script), "serve", "--config", str(config_path), "--port", "0"], stderr=log
         )
     try:
-        yield Receiver(_wait_for_url(process, log_path), process.pid)
+        yield Receiver(receiver_url(process, log_path), process.pid)
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(120)
-
-
-def _wait_for_url(process: subprocess.Popen[bytes], log_path: Path) -> str:
-    deadline = time.monotonic() + 60
-    while not (match := re.search(r"running on (http://127\.0\.0\.1:\d+)", log_path.read_text())):
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit(f"receiver did not start:\n{log_path.read_text()}")
-        time.sleep(0.05)
-    return match.group(1)
 
 
 def _requests(count: int, per_request: int) -> list[Request]:
@@ -232,7 +223,7 @@ def meltano_receiver(env: dict[str, str], workdir: Path) -> Iterator[str]:
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
-        yield _wait_for_url(process, log_path)
+        yield receiver_url(process, log_path)
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(300)  # the receiver lets a running sync finish

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import random
-import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -70,7 +69,7 @@ def run_items(client: QBOClient, items: Sequence[dict[str, Any]]) -> tuple[dict[
             return answers, when
         delay = random.uniform(0, min(BACKOFF_CAP_SECONDS, 2.0**attempt))
         LOGGER.warning("%d /batch items failed transiently; sending them again in %.1fs.", len(retry), delay)
-        time.sleep(delay)
+        client.sleep(delay)
         pending = retry
     raise RetriableError(f"{len(pending)} /batch items kept failing transiently after {ATTEMPTS} attempts")
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from collections import Counter
-from collections.abc import Generator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,6 +53,8 @@ class QBOClient:
     max_tries = 8
     backoff_base = 1.0  # seconds; the first retry waits up to this long (full jitter)
     backoff_cap = 60.0  # Intuit asks throttled clients to wait a minute
+    # How a retry waits: the client sleeps (in _on_backoff), not backoff, so that tests can record the waits.
+    sleep: Callable[[float], None] = staticmethod(time.sleep)
 
     def __init__(self, settings: Settings, oauth: OAuthClient, limiter: RateLimiter) -> None:
         self.base = f"{settings.api_base_url.rstrip('/')}/v3/company/{settings.realm_id}"
@@ -65,16 +68,18 @@ class QBOClient:
         self._count_lock = threading.Lock()
         self._local = threading.local()
         network = backoff.on_exception(
-            self._waits,
+            backoff.constant,
             (requests.ConnectionError, requests.Timeout),
+            interval=0,
             max_tries=NETWORK_TRIES,
             jitter=None,
             on_backoff=self._on_backoff,
             logger=None,
         )(self._call_once)
         self._call = backoff.on_exception(
-            self._waits,
+            backoff.constant,
             RetriableError,
+            interval=0,
             max_tries=lambda: self.max_tries,
             jitter=None,
             on_backoff=self._on_backoff,
@@ -196,29 +201,27 @@ class QBOClient:
                 f"QBO sent an unreadable body (HTTP {response.status_code}, intuit_tid {tid})"
             ) from exc
 
-    def _waits(self) -> Generator[float, Any, None]:
-        """Full-jitter exponential delays; a server's Retry-After wins when present."""
-        attempt = 0
-        exc = yield 0.0
-        while True:
-            retry_after = getattr(exc, "retry_after", None)
-            ceiling = min(self.backoff_cap, self.backoff_base * 2**attempt)
+    def delay(self, tries: int, exc: BaseException | None) -> float:
+        """The wait before retry number `tries`: full-jitter exponential; a server's Retry-After wins."""
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:
             # A server's Retry-After is obeyed up to the cap: a bogus "86400" must not park the run a day.
-            jittered = random.uniform(ceiling / 2, ceiling)
-            delay = min(retry_after, self.backoff_cap) if retry_after is not None else jittered
-            attempt += 1
-            exc = yield delay
+            return float(min(retry_after, self.backoff_cap))
+        ceiling = min(self.backoff_cap, self.backoff_base * 2 ** (tries - 1))
+        return random.uniform(ceiling / 2, ceiling)
 
     def _on_backoff(self, details: Any) -> None:
         with self._count_lock:
             self.retries += 1
         exc = details.get("exception")
+        wait = self.delay(details["tries"], exc)
         if isinstance(exc, ThrottledError):  # the budget is per realm: every thread waits, not only this one
-            self.limiter.pause(min(details["wait"], self.backoff_base * 4))
+            self.limiter.pause(min(wait, self.backoff_base * 4))
         LOGGER.warning(
             "Retrying QBO %s call in %.1fs (attempt %d): %s",
             details["args"][0].kind,
-            details["wait"],
+            wait,
             details["tries"],
             exc,
         )
+        self.sleep(wait)

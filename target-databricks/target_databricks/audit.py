@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
+import typing
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -18,28 +19,11 @@ STATUS_REPLAYED = "replayed"
 # What identifies an audit row: a retried write (lost reply) of the same row is skipped, not repeated.
 KEY_COLUMNS = ("run_id", "batch_id", "status")
 
-AUDIT_SCHEMA = pa.schema(
-    [
-        pa.field("run_id", pa.string()),
-        pa.field("stream", pa.string()),
-        pa.field("table_name", pa.string()),
-        pa.field("rows_in", pa.int64()),
-        pa.field("inserted", pa.int64()),
-        pa.field("updated", pa.int64()),
-        pa.field("deleted", pa.int64()),
-        pa.field("rejected", pa.int64()),
-        pa.field("duration_seconds", pa.float64()),
-        pa.field("status", pa.string()),
-        pa.field("error", pa.string()),
-        pa.field("batch_id", pa.string()),
-        pa.field("engine", pa.string()),
-        pa.field("finished_at", TIMESTAMP),
-    ]
-)
-
 
 @dataclass
 class AuditRow:
+    """One row of the audit table: its fields, in order, are the table's columns (AUDIT_SCHEMA)."""
+
     run_id: str
     stream: str
     table_name: str
@@ -55,8 +39,26 @@ class AuditRow:
     engine: str = ""
     finished_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
-    def values(self) -> list[object]:
-        return [getattr(self, f.name) for f in AUDIT_SCHEMA]
+
+
+# Python type of an AuditRow field → its column type: the dataclass is the one declaration of the columns.
+ARROW_TYPES: dict[object, pa.DataType] = {
+    str: pa.string(),
+    int: pa.int64(),
+    float: pa.float64(),
+    dt.datetime: TIMESTAMP,
+}
+
+
+def _arrow_type(hint: object) -> pa.DataType:
+    """`X` or `X | None` (every audit column is nullable) → its Arrow type."""
+    members = [m for m in typing.get_args(hint) if m is not type(None)] or [hint]
+    return ARROW_TYPES[members[0]]
+
+
+AUDIT_SCHEMA = pa.schema(
+    [pa.field(name, _arrow_type(hint)) for name, hint in typing.get_type_hints(AuditRow).items()]
+)
 
 
 def to_table(rows: list[AuditRow]) -> pa.Table:

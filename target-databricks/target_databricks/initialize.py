@@ -3,8 +3,9 @@ docs/onboarding.md). Safe to run again: it only creates what is missing.
 
 databricks engine: creates the catalog (when the principal may), the schema, the staging Volume and the
 audit table (the tables' home), then reads the principal's grants with SHOW GRANTS and prints the exact GRANT
-statements still missing. delta engine: creates `<delta_root>/<catalog>/<schema>` and the quarantine folder
-and proves both writable. Exits 1 while anything is missing, so a deployment script can stop there.
+statements still missing. delta engine: creates `<delta_root>/<catalog>/<schema>` (which also holds
+the audit and quarantine tables) and proves it writable. Exits 1 while anything is missing, so a
+deployment script can stop there.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from target_databricks import audit, sql
 from target_databricks.engines import make_engine
 from target_databricks.engines.databricks import DatabricksEngine
 from target_databricks.errors import describe
+from target_databricks.settings import Settings
 
 # What the target needs on each securable (README "Going to production"): privileges inherit downwards.
 NEEDED = {
@@ -93,10 +95,10 @@ def _existing(engine: DatabricksEngine, catalog: str, schema: str, volume: str) 
     return True, True, bool(engine.connection.execute(sql.volume_exists(catalog, schema, volume)))
 
 
-def initialize_databricks(engine: DatabricksEngine, config: Mapping[str, Any]) -> Report:
+def initialize_databricks(engine: DatabricksEngine, settings: Settings) -> Report:
     report = Report()
-    catalog, schema, volume = config["catalog"], config["schema"], config.get("volume") or "staging"
-    principal = config.get("client_id") if not config.get("access_token") else None
+    catalog, schema, volume = settings.catalog, settings.schema, settings.volume
+    principal = settings.client_id if not settings.access_token else None
     principal = principal or str(engine.connection.execute(sql.current_user())[0]["user"])
     report.say(f"principal: {principal}")
     names = {"CATALOG": catalog, "SCHEMA": f"{catalog}.{schema}", "VOLUME": f"{catalog}.{schema}.{volume}"}
@@ -110,7 +112,7 @@ def initialize_databricks(engine: DatabricksEngine, config: Mapping[str, Any]) -
             report.say(f"{what}: exists")
         elif not _create(engine, statement, what, report):
             return report  # what follows lives inside it
-    audit_name = sql.qualified(catalog, schema, config.get("audit_table") or "_audit")
+    audit_name = sql.qualified(catalog, schema, settings.audit_table)
     home = f"tables' home (audit table {audit_name})"
     _create(engine, sql.create_table(audit_name, _audit_columns()), home, report, done="ready")
     rows: list[dict[str, Any]] = []
@@ -135,28 +137,25 @@ def _audit_columns() -> list[tuple[str, str]]:
     return [(f.name, databricks_type(f.type)) for f in audit.AUDIT_SCHEMA]
 
 
-def initialize_delta(config: Mapping[str, Any]) -> Report:
-    """The delta engine's home and the quarantine folder exist and take a write."""
+def initialize_delta(settings: Settings) -> Report:
+    """The delta engine's home (tables, audit and quarantine tables) exists and takes a write."""
     from pyarrow import fs
 
     report = Report()
-    root = str(config.get("delta_root") or "output/delta").rstrip("/")
-    home = f"{root}/{config['catalog']}/{config['schema']}"
-    quarantine = str(config.get("quarantine_path") or "output/quarantine")
-    for what, uri in (("tables' home", home), ("quarantine", quarantine)):
-        absolute = uri if "://" in uri else str(Path(uri).resolve())
-        try:
-            filesystem, path = fs.FileSystem.from_uri(absolute)
-            filesystem.create_dir(path, recursive=True)
-            probe = f"{path}/.target-databricks-write-check-{uuid.uuid4().hex}"
-            with filesystem.open_output_stream(probe) as stream:
-                stream.write(b"ok")
-            filesystem.delete_file(probe)
-        except Exception as exc:
-            report.say(f"{what} {uri}: not writable ({describe(exc)})")
-            report.missing.append(f"make {uri} writable for this user")
-            continue
-        report.say(f"{what} {uri}: ready (writable)")
+    uri = f"{settings.delta_root.rstrip('/')}/{settings.catalog}/{settings.schema}"
+    absolute = uri if "://" in uri else str(Path(uri).resolve())
+    try:
+        filesystem, path = fs.FileSystem.from_uri(absolute)
+        filesystem.create_dir(path, recursive=True)
+        probe = f"{path}/.target-databricks-write-check-{uuid.uuid4().hex}"
+        with filesystem.open_output_stream(probe) as stream:
+            stream.write(b"ok")
+        filesystem.delete_file(probe)
+    except Exception as exc:
+        report.say(f"tables' home {uri}: not writable ({describe(exc)})")
+        report.missing.append(f"make {uri} writable for this user")
+        return report
+    report.say(f"tables' home {uri}: ready (writable)")
     return report
 
 
@@ -169,13 +168,13 @@ def cli(config_paths: tuple[str, ...]) -> None:
     from target_databricks.target import TargetDatabricks
 
     paths = [Path(p) for p in config_paths if p != "ENV"]
-    config = TargetDatabricks(config=paths or None, parse_env_config=True, validate_config=True).config
-    engine = make_engine(config)
+    settings = TargetDatabricks(config=paths or None, parse_env_config=True, validate_config=True).settings
+    engine = make_engine(settings)
     try:
         if isinstance(engine, DatabricksEngine):
-            report = initialize_databricks(engine, config)
+            report = initialize_databricks(engine, settings)
         else:
-            report = initialize_delta(config)
+            report = initialize_delta(settings)
     finally:
         engine.close()
     for line in report.lines:

@@ -97,6 +97,31 @@ class Loader:
             self.engine.add_columns(batch.table, verdict.add)
             self._columns[batch.table] = {**existing, **_described(pa.schema(verdict.add))}
 
+    def ensure_table(self, stream: str, table: TableRef, schema: pa.Schema) -> None:
+        """Create the stream's table, empty and typed from its SCHEMA, unless it exists: a stream that sent
+        no records (a company without credit-card payments) still gets a table models can select from.
+        One idempotent statement (CREATE TABLE IF NOT EXISTS), no look-up first: most streams of an
+        incremental run send no records, and their tables exist."""
+        if self._columns.get(table) is not None:
+            return  # known this run (written, or created by another stream mapped to it)
+        verdict = check_batch(self.mapping_for(stream, table.name), None, schema, evolve=self.evolve)
+        if verdict.problems:
+            self.logger.warning(
+                "Stream %r sent no records and its SCHEMA does not fit the table mapping, so its table %s "
+                "is not created: %s",
+                stream,
+                table,
+                "; ".join(verdict.problems),
+            )
+            return
+        try:
+            self.engine.create_table(table, schema)
+        except Exception as exc:
+            raise LoadFailed(
+                f"{stream}: creating its table {table} (the stream sent no records) failed: "
+                f"{describe(exc, self.secrets)}; no state was emitted, so rerun once fixed"
+            ) from exc
+
     def columns(self, table: TableRef) -> dict[str, str] | None:
         if self._columns.get(table) is None:
             self._columns[table] = self.engine.columns(table)

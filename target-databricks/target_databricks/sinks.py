@@ -8,7 +8,6 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from singer_sdk.sinks import BatchSink
 from singer_sdk.sinks.core import BaseJSONSchemaValidator
 
 from target_databricks.arrow import (
@@ -20,6 +19,7 @@ from target_databricks.arrow import (
 )
 from target_databricks.engines import TableRef, WritePlan
 from target_databricks.load import Batch
+from target_databricks.sdk_compat import SeamBatchSink
 from target_databricks.sql import MergeSpec
 from target_databricks.types import column_name, table_name
 from target_databricks.validation import FastValidator
@@ -35,31 +35,36 @@ METADATA_PROPERTIES: dict[str, dict] = {
 }
 # Version columns that are digit strings and must compare as integers ("10" is newer than "9").
 INTEGER_TEXT_VERSIONS = ("SyncToken",)
-DEFAULT_MAX_ROWS = 10_000  # measured: 20k rows cost ~90 MB more peak RSS for no gain in rows/s
 
 
-class DatabricksSink(BatchSink):
-    MAX_SIZE_DEFAULT = DEFAULT_MAX_ROWS
+class DatabricksSink(SeamBatchSink):
+    # The SDK drops `_sdc_*` fields unless add_record_metadata is set; deletes and ordering need three.
+    kept_metadata_properties = METADATA_PROPERTIES
+    kept_record_metadata = (DELETED_COLUMN,)  # the other two are stamped here
+    parse_timestamps = False  # date-times stay text: Arrow parses the whole column to UTC in one pass
 
     def __init__(
         self, target: TargetDatabricks, stream_name: str, schema: dict, key_properties: list[str] | None
     ) -> None:
         super().__init__(target, stream_name, schema, key_properties)
+        self.owner = target
+        self.settings = target.settings
         self.loader = target.loader
         self.types = StreamTypes.from_json_schema(self.schema)
         self.mapping = self.loader.mapping_for(stream_name, table_name(stream_name))
-        self.table = TableRef(self.config["catalog"], self.config["schema"], self.mapping.table)
+        self.table = TableRef(self.settings.catalog, self.settings.schema, self.mapping.table)
         self.keys = [column_name(k) for k in self.key_properties]
         self.merge_spec = self._merge_spec(target.bookmarks.get(stream_name, target.current_bookmarks))
         self._sequence = 0
         self._active_version: int | None = None
         self._declared = frozenset(self.schema["properties"])
         self._undeclared: set[str] = set()  # fields already warned about
+        self._flushed = False  # a batch of records reached the loader
 
     def _merge_spec(self, bookmarks: list[str]) -> MergeSpec:
         """Version columns: the setting for this stream, else replication key (+ SyncToken), else arrival."""
         properties = self.schema["properties"]
-        configured = (self.config.get("version_columns") or {}).get(self.stream_name)
+        configured = self.settings.versions_for(self.stream_name)
         if configured is None:
             configured = list(bookmarks) + [v for v in INTEGER_TEXT_VERSIONS if v in properties]
             configured = [c for c in configured if c in properties] or [SEQUENCE_COLUMN]
@@ -72,28 +77,10 @@ class DatabricksSink(BatchSink):
             for c in configured
             if c in INTEGER_TEXT_VERSIONS and "string" in str(properties[c].get("type"))
         }
-        return MergeSpec(self.keys, versions, casts, bool(self.config.get("hard_delete", False)))
-
-    # The SDK drops `_sdc_*` fields unless add_record_metadata is set; deletes and ordering need three.
-    def _remove_sdc_metadata_from_schema(self) -> None:
-        super()._remove_sdc_metadata_from_schema()
-        self.schema["properties"].update(METADATA_PROPERTIES)
-
-    def _add_sdc_metadata_to_schema(self) -> None:
-        super()._add_sdc_metadata_to_schema()
-        self.schema["properties"].update(METADATA_PROPERTIES)
-
-    def _remove_sdc_metadata_from_record(self, record: dict) -> None:
-        deleted = record.get(DELETED_COLUMN)
-        super()._remove_sdc_metadata_from_record(record)
-        if deleted is not None:
-            record[DELETED_COLUMN] = deleted
+        return MergeSpec(self.keys, versions, casts, self.settings.hard_delete)
 
     def get_validator(self) -> BaseJSONSchemaValidator | None:
         return FastValidator(self.schema) if self.validate_schema else None
-
-    def _parse_timestamps_in_record(self, record: dict, schema: dict, treatment: Any) -> None:
-        """Date-times stay text here: Arrow parses the whole column to UTC in one vectorised pass."""
 
     def process_record(self, record: dict, context: dict) -> None:
         # Microsecond arrival order, strictly increasing within and across runs: the version of last resort.
@@ -123,6 +110,7 @@ class DatabricksSink(BatchSink):
         records: list[dict] = context.pop("records", None) or []
         if not records:
             return
+        self._flushed = True
         rows_in = len(records)
         # 1. Records → Arrow, typed from the JSON schema: exact decimals, UTC timestamps, STRUCT/ARRAY.
         data = self.types.to_table(records)
@@ -148,7 +136,7 @@ class DatabricksSink(BatchSink):
 
     def _load_method(self) -> Any:
         """`overwrite` replaces the table on the run's first flush; later flushes add to it."""
-        method = self.config.get("load_method") or "upsert"
+        method = self.settings.load_method
         if method == "overwrite" and not self.loader.first_overwrite(self.table):
             return "upsert" if self.keys else "append-only"
         if method == "upsert" and not self.keys:
@@ -174,7 +162,7 @@ class DatabricksSink(BatchSink):
         self.process_batch(self.start_drain())
         self.mark_drained()
         self.loader.engine.retire_versions(
-            self.table, self._active_version, bool(self.config.get("hard_delete", False))
+            self.table, self._active_version, self.settings.hard_delete
         )
         self._active_version = None
 
@@ -185,4 +173,11 @@ class DatabricksSink(BatchSink):
                 "not retired (the tap may have stopped before reading the whole table)",
                 self.stream_name, self._active_version,
             )
+        if not self._flushed and self._is_current():
+            self.loader.ensure_table(self.stream_name, self.table, self.types.schema)
         super().clean_up()
+
+    def _is_current(self) -> bool:
+        """This sink is the stream's latest (not one the SDK replaced when the stream's SCHEMA changed)."""
+        owner = self.owner
+        return owner.sink_exists(self.stream_name) and owner.get_sink(self.stream_name) is self

@@ -8,23 +8,21 @@ scenario ends with a normal run and `truth.assert_matches`, the exact comparison
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 import pytest
-from cryptography.fernet import Fernet
 from tap_quickbooks_online.entities import BY_STREAM
 
 from tests.chaos import truth
 from tests.emulators.qbo import QBOEmulator
+from tests.tap.harness import tap_config
 from tests.webhooks.e2e import catalog_selecting
+from tests.webhooks.pipeline import last_state, save_state, start_pipeline
 
-BIN = Path(sys.executable).parent
 STREAMS = ("customers", "invoices", "time_activities")
 SCALE = 0.05  # ~120 invoices, 180 customers, 30 time activities: several pages at page_size 50
 RUN_TIMEOUT = 120.0
@@ -98,31 +96,9 @@ class Rig:
         truth.assert_matches(self.emu, self.delta_root, self.entities)
 
 
-def tap_settings(emu: QBOEmulator, workdir: Path, **overrides: Any) -> dict[str, Any]:
-    config = {
-        "realm_id": emu.realm_id, "client_id": emu.client_id, "client_secret": emu.client_secret,
-        "refresh_token": emu.issue_refresh_token(), "token_store_path": str(workdir / "qbo.tokens"),
-        "token_store_key": Fernet.generate_key().decode(), "api_base_url": emu.base_url,
-        "oauth_token_url": emu.token_url, "settle_seconds": 0, "cdc_interval": 0, "page_size": 50,
-    }  # fmt: skip
-    config.update(overrides)
-    return config
-
-
 def run_pipeline(workdir: Path, kill_tap_after_records: int | None, tap_json: Path) -> Run:
-    state_path = workdir / "state.json"
-    tap_args = [str(BIN / "tap-quickbooks-online"), "--config", str(tap_json)]
-    tap_args += ["--catalog", str(workdir / "catalog.json")]
-    if state_path.exists():
-        tap_args += ["--state", str(state_path)]
-    target_args = [str(BIN / "target-databricks"), "--config", str(workdir / "target.json")]
-    out_path = workdir / "target.out"
     with (workdir / "tap.log").open("wb") as tap_log, (workdir / "target.log").open("wb") as target_log:
-        with out_path.open("wb") as target_out:
-            tap = subprocess.Popen(tap_args, stdout=subprocess.PIPE, stderr=tap_log)
-            target = subprocess.Popen(
-                target_args, stdin=subprocess.PIPE, stdout=target_out, stderr=target_log
-            )
+        tap, target = start_pipeline(workdir, tap_json, tap_log, target_log)
         assert tap.stdout is not None
         assert target.stdin is not None
         try:
@@ -134,12 +110,9 @@ def run_pipeline(workdir: Path, kill_tap_after_records: int | None, tap_json: Pa
                 if process.poll() is None:
                     process.kill()
                     process.wait()
-    states = [json.loads(line) for line in out_path.read_text().splitlines() if line.strip()]
-    if states:  # Meltano keeps every STATE the target emitted, also from a run that failed
-        last = states[-1].get("value", states[-1])
-        tmp = state_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(last))
-        os.replace(tmp, state_path)
+    # Meltano keeps every STATE the target emitted, also from a run that failed.
+    if (state := last_state((workdir / "target.out").read_text().splitlines())) is not None:
+        save_state(workdir / "state.json", state)
     logs = (workdir / "tap.log").read_text(), (workdir / "target.log").read_text()
     return Run(tap.returncode, target.returncode, records, *logs)
 
@@ -162,9 +135,8 @@ def _forward(source: IO[bytes], sink: IO[bytes], tap: subprocess.Popen[bytes], k
 def rig(tmp_path: Path) -> Iterator[Rig]:
     with QBOEmulator(seed=11, scale=SCALE, port=0) as emu:
         tmp_path.mkdir(exist_ok=True)
-        target = {"delta_root": str(tmp_path / "delta"), "quarantine_path": str(tmp_path / "quarantine")}
-        (tmp_path / "target.json").write_text(json.dumps(target))
+        (tmp_path / "target.json").write_text(json.dumps({"delta_root": str(tmp_path / "delta")}))
         rig = Rig(emu, tmp_path)
-        rig.configure(**tap_settings(emu, tmp_path))
+        rig.configure(**tap_config(emu, tmp_path, page_size=50))
         rig.select(*STREAMS)
         yield rig

@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import fcntl
 import io
 import json
 import os
 import signal
+import struct
 import subprocess
 import sys
+import termios
 import threading
 import time
 from collections.abc import Iterator
@@ -32,6 +35,7 @@ from typing import Any
 import simplejson
 
 from tests.target.conftest import DatabricksHarness, Harness, schema_message
+from tests.waiting import WaitTimedOut, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 REALM = "9341453050298741"
@@ -125,6 +129,11 @@ class Outcome:
         return self.states[-1]["bookmarks"]["invoices"]["chunk"] if self.states else None
 
 
+def _unread(pipe: Any) -> int:
+    """Bytes written to the pipe that its reader has not read yet (Linux FIONREAD)."""
+    return int(struct.unpack("i", fcntl.ioctl(pipe.fileno(), termios.FIONREAD, b"\0\0\0\0"))[0])
+
+
 def encode(messages: list[dict[str, Any]]) -> str:
     return "".join(simplejson.dumps(m, use_decimal=True) + "\n" for m in messages)
 
@@ -184,8 +193,19 @@ class TargetProcess:
     def _feed(self, parts: list[list[dict[str, Any]]], seconds: float) -> None:
         pipe = self.process.stdin
         assert pipe is not None
-        with contextlib.suppress(OSError, ValueError):  # the process may be killed while we write
+        # The process may be killed while we write, or end before it reads.
+        with contextlib.suppress(OSError, ValueError, WaitTimedOut):
             pipe.write(encode([schema_message()]))
+            pipe.flush()
+            # The gaps count from when the target reads (its start-up is slow on a busy machine): parts
+            # piling up unread in the pipe would land in one flush instead of one flush each.
+            wait_until(
+                lambda: _unread(pipe) == 0,
+                120,
+                "the target to read its input",
+                interval=0.02,
+                alive=lambda: self.process.poll() is None,
+            )
             for part in parts:
                 pipe.write(encode(part))
                 pipe.flush()
@@ -193,11 +213,13 @@ class TargetProcess:
             pipe.close()
 
     def wait_paused(self, timeout: float = 120) -> None:
-        deadline = time.monotonic() + timeout
-        while not self.marker.exists():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"target never reached the pause point: {self.finish().log[-3000:]}")
-            time.sleep(0.05)
+        wait_until(
+            self.marker.exists,
+            timeout,
+            lambda: f"the target's pause point: {self.finish().log[-3000:]}",
+            interval=0.05,
+            alive=lambda: self.process.poll() is None,
+        )
 
     def kill9(self) -> Outcome:
         self.process.send_signal(signal.SIGKILL)

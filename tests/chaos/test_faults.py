@@ -68,8 +68,7 @@ def test_tokens_expire_and_rotate_mid_run_with_two_processes_on_one_store(rig: R
     other.mkdir()
     for name in ("catalog.json",):
         (other / name).write_text((rig.workdir / name).read_text())
-    target = {"delta_root": str(other / "delta"), "quarantine_path": str(other / "quarantine")}
-    (other / "target.json").write_text(json.dumps(target))
+    (other / "target.json").write_text(json.dumps({"delta_root": str(other / "delta")}))
     (other / "tap.json").write_text(json.dumps(rig.tap_config))  # the same token store and key
     second = {}
     worker = threading.Thread(target=lambda: second.update(run=run_pipeline(other, None, other / "tap.json")))

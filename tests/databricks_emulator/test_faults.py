@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+import types
+
 import pytest
 from databricks.sql.auth import retry
 from databricks.sql.exc import ServerOperationError
@@ -17,7 +20,9 @@ def retry_sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Record the connector's 503 back-off instead of sleeping it (4.9.0 waits at least `_retry_delay_max`,
     whose floor is 5 s, before every retry)."""
     slept: list[float] = []
-    monkeypatch.setattr(retry.time, "sleep", slept.append)
+    # Only the retry module's view of `time` changes: the emulator's threads keep the real time.sleep.
+    clock = types.SimpleNamespace(time=time.time, sleep=slept.append)
+    monkeypatch.setattr(retry, "time", clock)
     return slept
 
 

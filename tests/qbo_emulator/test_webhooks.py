@@ -4,25 +4,18 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 
 import requests
 from quickbooks import QuickBooks
 
 from tests.emulators.qbo import QBOEmulator
 from tests.emulators.qbo.webhooks import RETRY_SCHEDULE, sign
+from tests.waiting import wait_until
 
 from .conftest import SAMPLES, sample
 from .receiver import Receiver
 
 TOKEN = "verifier-token-for-tests"
-
-
-def _wait(condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting for the webhook"
-        time.sleep(0.01)
 
 
 def _entities(body: bytes) -> list[dict]:
@@ -87,13 +80,13 @@ def test_retries_follow_intuits_schedule_on_the_emulator_clock(emu: QBOEmulator)
     with Receiver(statuses=[500, 503, 500, 500]) as receiver:
         emu.configure_webhooks(receiver.url, TOKEN)
         emu.mutate.update("Vendor", "1", {"CompanyName": "first"})
-        _wait(lambda: len(receiver.received) == 1)
+        wait_until(lambda: len(receiver.received) == 1, 5, "the first webhook")
         emu.mutate.update("Vendor", "2", {"CompanyName": "second"})
         for n, delay in enumerate(RETRY_SCHEDULE[:4], start=2):
             time.sleep(0.2)
             assert len(receiver.received) == n - 1, "no retry before its time"
             emu.clock.advance(delay)
-            _wait(lambda n=n: len(receiver.received) >= n)  # type: ignore[misc]
+            wait_until(lambda n=n: len(receiver.received) >= n, 5, f"webhook delivery {n}")  # type: ignore[misc]
         assert emu.webhooks.wait_idle()
         bodies = [body for _, body in receiver.received]
     assert len(set(bodies[:5])) == 1, "the same notification is retried"

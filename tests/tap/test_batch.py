@@ -24,6 +24,10 @@ class FakeClient:
 
     def __init__(self, answer: Any) -> None:
         self.answer, self.sent, self.attempts = answer, [], {}
+        self.slept: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
 
     def batch(self, items: list[dict[str, Any]]) -> Any:
         self.sent.append([i["bId"] for i in items])
@@ -38,11 +42,6 @@ class FakeClient:
 
 def _ok(item: dict[str, Any], n: int) -> dict[str, Any]:
     return {"QueryResponse": {"Invoice": [{"Id": item["Query"][-2:].strip("'"), "MetaData": {}}]}}
-
-
-@pytest.fixture(autouse=True)
-def _no_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(batch.time, "sleep", lambda _s: None)
 
 
 def _items(n: int) -> list[dict[str, Any]]:
@@ -61,6 +60,7 @@ def test_throttle_and_system_faults_are_sent_again_alone() -> None:
     answers, when = run_items(cast(QBOClient, client), _items(3))
     assert sorted(answers) == ["0", "1", "2"]
     assert client.sent == [["0", "1", "2"], ["1", "2"], ["2"]]
+    assert len(client.slept) == 2  # one wait before each resend, through the client
     assert when == "2026-03-01T10:00:00-08:00"
 
 

@@ -77,10 +77,8 @@ def test_sigterm_ends_a_stuck_run_at_once_with_a_failure_code(
 def test_retry_after_is_obeyed_only_up_to_the_cap(emu: QBOEmulator, config: dict[str, Any]) -> None:
     tap = TapQuickBooksOnline(config=config, catalog=catalog_for(["invoices"]))
     client = cast(QBOClient, tap.run_context().client)
-    waits = client._waits()
-    next(waits)
-    assert waits.send(ThrottledError("throttled", retry_after=86400)) == client.backoff_cap
-    assert waits.send(ThrottledError("throttled", retry_after=2)) == 2
+    assert client.delay(1, ThrottledError("throttled", retry_after=86400)) == client.backoff_cap
+    assert client.delay(2, ThrottledError("throttled", retry_after=2)) == 2
 
 
 def test_secret_values_never_reach_a_log_record(

@@ -49,8 +49,8 @@ def test_server_errors_are_retried_with_growing_waits(
     emu: QBOEmulator, config: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     emu.faults.fail_next("batch", status=503, count=3)
-    waits: list[float] = []
-    monkeypatch.setattr("time.sleep", lambda s: waits.append(s))
+    waits: list[float] = []  # the client's own sleeps, recorded instead of slept (emulator threads sleep on)
+    monkeypatch.setattr(QBOClient, "sleep", staticmethod(waits.append))
     result = run_tap(config, streams=["terms"])
     assert len(waits) == 3
     assert waits[2] > waits[0]
@@ -60,11 +60,9 @@ def test_server_errors_are_retried_with_growing_waits(
 def test_retry_after_wins_over_the_backoff_schedule() -> None:
     client = QBOClient.__new__(QBOClient)
     client.backoff_base, client.backoff_cap = 1.0, 60.0
-    waits = client._waits()
-    next(waits)
-    assert waits.send(ThrottledError("slow down", retry_after=7.0)) == 7.0
-    assert 1.0 <= waits.send(RetriableError("503")) <= 2.0
-    assert 2.0 <= waits.send(RetriableError("503")) <= 4.0
+    assert client.delay(1, ThrottledError("slow down", retry_after=7.0)) == 7.0
+    assert 1.0 <= client.delay(2, RetriableError("503")) <= 2.0
+    assert 2.0 <= client.delay(3, RetriableError("503")) <= 4.0
 
 
 def _mutate_until(emu: QBOEmulator, stop: threading.Event, done: list[str]) -> None:

@@ -21,6 +21,7 @@ from tap_quickbooks_online.tap import TapQuickBooksOnline
 
 from tests.emulators.qbo import QBOEmulator
 from tests.tap.harness import catalog_for
+from tests.waiting import wait_until
 
 
 def numbered(prefix: str, n: int, log: list[str] | None = None) -> Iterator[Any]:
@@ -28,13 +29,6 @@ def numbered(prefix: str, n: int, log: list[str] | None = None) -> Iterator[Any]
         if log is not None:
             log.append(f"{prefix}{i}")
         yield [f"{prefix}{i}"]
-
-
-def wait_for(condition: Any, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.005)
 
 
 @pytest.fixture
@@ -60,7 +54,7 @@ def hold_the_worker(pool: Scheduler, *, urgent: bool = False) -> threading.Event
         yield ["gate"]
 
     pool.add(0, blocked(), urgent=urgent)
-    wait_for(lambda: not pool._heap)
+    wait_until(lambda: not pool._heap, 5, "the scheduler's queue to empty")
     return gate
 
 
@@ -99,7 +93,7 @@ def test_an_urgent_plan_of_a_late_stream_runs_before_earlier_pages() -> None:
 def test_read_ahead_stops_at_the_buffer_cap_until_the_stream_is_read(scheduler: Scheduler) -> None:
     steps: list[str] = []
     scheduler.add(1, numbered("p", 10, steps))
-    wait_for(lambda: len(steps) == 2)
+    wait_until(lambda: len(steps) == 2, 5, "two steps")
     time.sleep(0.1)
     assert len(steps) == 2, "a stream not being written out must not buffer more than the cap"
     assert len([p for p in scheduler.pages(1)]) == 10  # its own turn is never held back

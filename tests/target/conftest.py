@@ -109,6 +109,15 @@ class Harness:
     def columns(self, table: str = "invoices") -> list[str]:
         return list(self.rows(table)[0]) if self.rows(table) else []
 
+    def column_types(self, table: str) -> dict[str, str]:
+        """Column → Databricks type (lower case), as the table declares them (rows or none)."""
+        import pyarrow as pa
+        from target_databricks.types import databricks_type
+
+        path = Path(self.config["delta_root"]) / "main" / "quickbooks" / table
+        schema = pa.schema(DeltaTable(str(path)).schema().to_arrow())
+        return {f.name: databricks_type(f.type).lower() for f in schema}
+
     def add_column(self, table: str, name: str, arrow_type: Any) -> None:
         import pyarrow as pa
 
@@ -145,6 +154,12 @@ class DatabricksHarness(Harness):
     def rows(self, table: str = "invoices", order: str = "Id") -> list[dict[str, Any]]:
         rows = self.sql(f"SELECT * FROM `main`.`quickbooks`.`{table}`")
         return sorted(rows, key=lambda r: str(r.get(order)))
+
+    def column_types(self, table: str) -> dict[str, str]:
+        rows = self.sql(f"DESCRIBE TABLE `main`.`quickbooks`.`{table}`")
+        return {
+            r["col_name"]: r["data_type"].lower() for r in rows if r["col_name"] and r["col_name"][0] != "#"
+        }
 
     def add_column(self, table: str, name: str, arrow_type: Any) -> None:
         from target_databricks.types import databricks_type

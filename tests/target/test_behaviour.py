@@ -310,8 +310,15 @@ def test_a_version_not_repeated_retires_nothing(harness: Harness) -> None:
     schema = {"type": "object", "properties": {"Id": {"type": "string"}, "Name": {"type": "string"}}}
     opening = [schema_message("items", schema, keys=["Id"], bookmarks=[])]
     version = lambda v: {"type": "ACTIVATE_VERSION", "stream": "items", "version": v}  # noqa: E731
-    harness.run([*opening, version(1), record("items", Id="1", Name="a"), record("items", Id="2", Name="b"),
-                 version(1)])
+    harness.run(
+        [
+            *opening,
+            version(1),
+            record("items", Id="1", Name="a"),
+            record("items", Id="2", Name="b"),
+            version(1),
+        ]
+    )
     harness.run([*opening, version(2), record("items", Id="1", Name="a2")])  # no closing message: cut short
     rows = {r["Id"]: r for r in harness.rows("items")}
     assert rows["1"]["Name"] == "a2"
@@ -375,3 +382,21 @@ def test_invalid_record_is_refused_before_anything_lands(harness: Harness) -> No
 
     with pytest.raises(InvalidRecord, match="TotalAmt"):
         harness.run([schema_message(), invoice("1"), invoice("2", TotalAmt="12.00 USD")])
+
+
+def test_a_stream_without_records_gets_its_empty_typed_table(harness: Harness) -> None:
+    """A company with no CreditCardPayment still gets the table, so that models can select from it."""
+    harness.run([schema_message("credit_card_payments")])
+    types = harness.column_types("credit_card_payments")
+    assert harness.rows("credit_card_payments") == []
+    assert list(types) == [
+        "realm_id", "Id", "SyncToken", "LastUpdatedTime", "TxnDate", "DocNumber", "TotalAmt", "CustomerRef",
+        "Line", "CustomField", "_sdc_deleted_at", "_sdc_sequence", "_sdc_table_version",
+    ]  # fmt: skip
+    assert types["TotalAmt"] == "decimal(38,9)"
+    assert types["LastUpdatedTime"] == "timestamp"
+    assert types["CustomerRef"].startswith("struct<")
+    harness.run(
+        [schema_message("credit_card_payments"), record("credit_card_payments", realm_id="1", Id="1")]
+    )
+    assert [r["Id"] for r in harness.rows("credit_card_payments")] == ["1"]  # later records land in it

@@ -25,7 +25,7 @@ def _warehouse(dbx: Any, tmp_path: Path, **credentials: str) -> dict[str, Any]:
     return {
         "engine": "databricks", "server_hostname": kwargs.pop("server_hostname"),
         "http_path": kwargs.pop("http_path"), "connection_options": kwargs, "catalog": "finance",
-        "schema": "quickbooks", "quarantine_path": str(tmp_path / "quarantine"), **credentials,
+        "schema": "quickbooks", **credentials,
     }  # fmt: skip
 
 
@@ -103,22 +103,17 @@ def test_missing_grants_follow_inheritance_and_ownership(
 
 
 def test_delta_creates_a_writable_home_and_is_idempotent(tmp_path: Path) -> None:
-    config = {"engine": "delta", "delta_root": str(tmp_path / "lake"), "quarantine_path": str(tmp_path / "q")}
+    config = {"engine": "delta", "delta_root": str(tmp_path / "lake")}
     for _ in range(2):
         result = _run(tmp_path, config)
         assert result.exit_code == 0, result.output
     assert (tmp_path / "lake" / "main" / "quickbooks").is_dir()
-    assert (tmp_path / "q").is_dir()
     assert list((tmp_path / "lake" / "main" / "quickbooks").iterdir()) == []  # the probe is cleaned up
 
 
 def test_delta_root_that_cannot_be_written_is_named(tmp_path: Path) -> None:
     (tmp_path / "blocker").write_text("a file where a folder should be")
-    config = {
-        "engine": "delta",
-        "delta_root": str(tmp_path / "blocker"),
-        "quarantine_path": str(tmp_path / "q"),
-    }
+    config = {"engine": "delta", "delta_root": str(tmp_path / "blocker")}
     result = _run(tmp_path, config)
     assert result.exit_code == 1
     assert f"{tmp_path / 'blocker'}/main/quickbooks: not writable" in result.output

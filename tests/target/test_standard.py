@@ -2,33 +2,34 @@
 
 from __future__ import annotations
 
-import atexit
-import shutil
-import tempfile
+from collections.abc import Iterator
+from typing import Any
 
+import pytest
 from singer_sdk.testing import get_target_test_class
 from target_databricks.target import TargetDatabricks
 
 from tests.emulators.databricks import DatabricksEmulator
 
-_delta_dir = tempfile.mkdtemp(prefix="target-databricks-standard-")
-_dbx = DatabricksEmulator(tls=False, port=0).start()
-atexit.register(_dbx.stop)
-atexit.register(shutil.rmtree, _delta_dir, True)
-_kwargs = _dbx.connect_kwargs()
+# get_target_test_class takes its config when the class is made; each test's runner reads the dict when the
+# test runs. The fixture below fills both in then, so nothing is created or started at import.
+DELTA: dict[str, Any] = {"delta_root": "set-by-the-fixture"}
+WAREHOUSE: dict[str, Any] = {"engine": "databricks"}
 
-TestTargetDatabricksDelta = get_target_test_class(
-    TargetDatabricks,
-    config={"delta_root": f"{_delta_dir}/delta"},
-)
 
-TestTargetDatabricksWarehouse = get_target_test_class(
-    TargetDatabricks,
-    config={
-        "engine": "databricks",
-        "server_hostname": _kwargs.pop("server_hostname"),
-        "http_path": _kwargs.pop("http_path"),
-        "access_token": _dbx.token,
-        "connection_options": {**_kwargs, "_retry_stop_after_attempts_duration": 1},
-    },
-)
+@pytest.fixture(scope="module", autouse=True)
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabricksEmulator]:
+    DELTA["delta_root"] = str(tmp_path_factory.mktemp("target-databricks-standard") / "delta")
+    with DatabricksEmulator(tls=False, port=0) as dbx:
+        kwargs = dbx.connect_kwargs()
+        WAREHOUSE.update(
+            server_hostname=kwargs.pop("server_hostname"),
+            http_path=kwargs.pop("http_path"),
+            access_token=dbx.token,
+            connection_options={**kwargs, "_retry_stop_after_attempts_duration": 1},
+        )
+        yield dbx
+
+
+TestTargetDatabricksDelta = get_target_test_class(TargetDatabricks, config=DELTA)
+TestTargetDatabricksWarehouse = get_target_test_class(TargetDatabricks, config=WAREHOUSE)

@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cryptography.fernet import Fernet
 from deltalake import DeltaTable
 from tap_quickbooks_online.inbox import Inbox
 from tap_quickbooks_online.tap import TapQuickBooksOnline
 
 from tests.emulators.qbo import QBOEmulator
+from tests.tap.harness import tap_config
 
 from .helpers import VERIFIER_TOKEN, make_settings, running_receiver
 from .pipeline import PipelineResult, run_pipeline
@@ -75,19 +75,18 @@ def catalog_selecting(streams: tuple[str, ...]) -> dict[str, Any]:
 
 def prepare_workdir(emu: QBOEmulator, workdir: Path, **tap_overrides: Any) -> dict[str, Any]:
     """tap.json (pointing at the emulator and the inbox), target.json (local Delta) and catalog.json."""
-    tap_config = {
-        "realm_id": emu.realm_id, "client_id": emu.client_id, "client_secret": emu.client_secret,
-        "refresh_token": emu.issue_refresh_token(), "token_store_path": str(workdir / "qbo.tokens"),
-        "token_store_key": Fernet.generate_key().decode(), "api_base_url": emu.base_url,
-        "oauth_token_url": emu.token_url, "settle_seconds": 0, "cdc_interval": NO_CDC,
-        "webhook_inbox_path": str(workdir / "inbox.sqlite"), "webhook_verifier_token": VERIFIER_TOKEN,
+    config = tap_config(
+        emu,
+        workdir,
+        cdc_interval=NO_CDC,
+        webhook_inbox_path=str(workdir / "inbox.sqlite"),
+        webhook_verifier_token=VERIFIER_TOKEN,
         **tap_overrides,
-    }  # fmt: skip
-    (workdir / "tap.json").write_text(json.dumps(tap_config))
-    target = {"delta_root": str(workdir / "delta"), "quarantine_path": str(workdir / "quarantine")}
-    (workdir / "target.json").write_text(json.dumps(target))
+    )
+    (workdir / "tap.json").write_text(json.dumps(config))
+    (workdir / "target.json").write_text(json.dumps({"delta_root": str(workdir / "delta")}))
     (workdir / "catalog.json").write_text(json.dumps(catalog_selecting(STREAMS)))
-    return tap_config
+    return config
 
 
 @contextmanager

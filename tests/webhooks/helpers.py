@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
+import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +15,8 @@ from typing import Any
 import uvicorn
 from tap_quickbooks_online.trigger import Trigger
 from tap_quickbooks_online.webhooks import WebhookSettings, create_app, sign, uvicorn_config
+
+from tests.waiting import wait_until
 
 SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "qbo-samples"
 VERIFIER_TOKEN = "test-verifier-token-7f3a"
@@ -62,11 +65,7 @@ def running_receiver(
     server = uvicorn.Server(uvicorn_config(create_app(settings, trigger=trigger), settings, port=port))
     thread = threading.Thread(target=server.run, name="webhook-receiver", daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("webhook receiver did not start")
-        time.sleep(0.01)
+    wait_until(lambda: server.started, 10, "the webhook receiver to start", alive=thread.is_alive)
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
         yield f"http://127.0.0.1:{port}"
@@ -80,3 +79,15 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def receiver_url(process: subprocess.Popen[Any], log_path: Path, timeout: float = 60) -> str:
+    """The base URL a receiver started with `--port 0` logs once it serves (fails early if it exits)."""
+    match = wait_until(
+        lambda: re.search(r"running on (http://127\.0\.0\.1:\d+)", log_path.read_text()),
+        timeout,
+        lambda: f"the receiver's URL in its log:\n{log_path.read_text()}",
+        interval=0.02,
+        alive=lambda: process.poll() is None,
+    )
+    return match.group(1)

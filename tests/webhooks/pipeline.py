@@ -29,9 +29,34 @@ class PipelineResult:
     target_log: str
 
 
-def _last_state(lines: list[str]) -> dict[str, object] | None:
+def last_state(lines: list[str]) -> dict[str, object] | None:
+    """The value of the last STATE message among the target's output lines."""
     states = [json.loads(line) for line in lines if line.strip()]
     return states[-1].get("value", states[-1]) if states else None
+
+
+def save_state(state_path: Path, state: dict[str, object]) -> None:
+    """Replace the state file atomically, as Meltano's state backend does."""
+    tmp = state_path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(state))
+    os.replace(tmp, state_path)
+
+
+def start_pipeline(
+    workdir: Path, tap_json: Path, tap_log: IO[bytes], target_log: IO[bytes]
+) -> tuple[subprocess.Popen[bytes], subprocess.Popen[bytes]]:
+    """The tap (catalog.json and state.json of `workdir` when present) and the target (its target.json),
+    each logging to the given file; the caller forwards the tap's stdout to the target's stdin. The target's
+    stdout (its STATE) goes to `workdir/target.out`: a file, not a pipe, so it can never block the target."""
+    tap_args = [str(BIN / "tap-quickbooks-online"), "--config", str(tap_json)]
+    for flag, name in (("--catalog", "catalog.json"), ("--state", "state.json")):
+        if (workdir / name).exists():
+            tap_args += [flag, str(workdir / name)]
+    target_args = [str(BIN / "target-databricks"), "--config", str(workdir / "target.json")]
+    with (workdir / "target.out").open("wb") as target_out:
+        tap = subprocess.Popen(tap_args, stdout=subprocess.PIPE, stderr=tap_log)
+        target = subprocess.Popen(target_args, stdin=subprocess.PIPE, stdout=target_out, stderr=target_log)
+    return tap, target
 
 
 def _copy_lines(source: IO[bytes], sink: IO[bytes], crash_after_records: int | None) -> None:
@@ -50,20 +75,8 @@ def run_pipeline(
     workdir: Path, crash_after_records: int | None = None, timeout: float = 300
 ) -> PipelineResult:
     """One sync. With `crash_after_records`, the target is SIGKILLed after reading that many records."""
-    state_path = workdir / "state.json"
-    tap_args = [str(BIN / "tap-quickbooks-online"), "--config", str(workdir / "tap.json")]
-    if (workdir / "catalog.json").exists():
-        tap_args += ["--catalog", str(workdir / "catalog.json")]
-    if state_path.exists():
-        tap_args += ["--state", str(state_path)]
-    target_args = [str(BIN / "target-databricks"), "--config", str(workdir / "target.json")]
-    out_path = workdir / "target.out"
     with (workdir / "tap.log").open("ab") as tap_log, (workdir / "target.log").open("ab") as target_log:
-        with out_path.open("wb") as target_out:  # a file, not a pipe: STATE output can never block the target
-            tap = subprocess.Popen(tap_args, stdout=subprocess.PIPE, stderr=tap_log)
-            target = subprocess.Popen(
-                target_args, stdin=subprocess.PIPE, stdout=target_out, stderr=target_log
-            )
+        tap, target = start_pipeline(workdir, workdir / "tap.json", tap_log, target_log)
         assert tap.stdout is not None
         assert target.stdin is not None
         _copy_lines(tap.stdout, target.stdin, crash_after_records)
@@ -72,12 +85,10 @@ def run_pipeline(
             tap.kill()
         target.wait(timeout)
         tap.wait(timeout)
-    output = out_path.read_text().splitlines()
-    state = _last_state(output) if target.returncode == 0 and tap.returncode == 0 else None
+    output = (workdir / "target.out").read_text().splitlines()
+    state = last_state(output) if target.returncode == 0 and tap.returncode == 0 else None
     if state is not None:
-        tmp = state_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(state))
-        os.replace(tmp, state_path)
+        save_state(workdir / "state.json", state)
     logs = (workdir / "tap.log").read_text(), (workdir / "target.log").read_text()
     return PipelineResult(tap.returncode, target.returncode, state, *logs)
 

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import re
 import signal
 import sqlite3
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import httpx
@@ -17,7 +15,17 @@ import pytest
 from tap_quickbooks_online.inbox import Inbox
 from tap_quickbooks_online.webhooks import load_settings
 
-from .helpers import REALM, VERIFIER_TOKEN, cloud_event, legacy_body, legacy_entity, signed_headers
+from tests.waiting import wait_until
+
+from .helpers import (
+    REALM,
+    VERIFIER_TOKEN,
+    cloud_event,
+    legacy_body,
+    legacy_entity,
+    receiver_url,
+    signed_headers,
+)
 
 
 def _config(tmp_path: Path, **extra: object) -> Path:
@@ -92,12 +100,7 @@ def _spawn(tmp_path: Path) -> tuple[subprocess.Popen[bytes], str, Path]:
         process = subprocess.Popen(
             [*_cli(), "serve", "--config", str(_config(tmp_path)), "--port", "0"], stderr=log
         )
-    deadline = time.monotonic() + 60
-    while not (port := re.search(r"running on http://127\.0\.0\.1:(\d+)", log_path.read_text())):
-        assert process.poll() is None, log_path.read_text()
-        assert time.monotonic() < deadline, log_path.read_text()
-        time.sleep(0.02)
-    return process, f"http://127.0.0.1:{port.group(1)}", log_path
+    return process, receiver_url(process, log_path), log_path
 
 
 def test_serve_command_receives_until_terminated(tmp_path: Path) -> None:
@@ -140,10 +143,9 @@ def test_every_acknowledged_event_survives_a_hard_kill(tmp_path: Path) -> None:
     senders = [threading.Thread(target=send, args=(i,)) for i in range(4)]
     for thread in senders:
         thread.start()
-    deadline = time.monotonic() + 60
-    while len(acknowledged) < 200:
-        assert time.monotonic() < deadline, f"only {len(acknowledged)} acknowledged"
-        time.sleep(0.01)
+    wait_until(
+        lambda: len(acknowledged) >= 200, 60, lambda: f"200 acknowledgements (got {len(acknowledged)})"
+    )
     process.kill()  # SIGKILL: no graceful shutdown, no flush
     process.wait(30)
     stop.set()

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import re
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import httpx
@@ -14,7 +12,7 @@ from tap_quickbooks_online.inbox import Inbox
 
 from tests.e2e.conftest import MELTANO, MeltanoProject, meltano, meltano_installed  # noqa: F401 - fixtures
 
-from .helpers import VERIFIER_TOKEN, legacy_body, legacy_entity, signed_headers
+from .helpers import VERIFIER_TOKEN, legacy_body, legacy_entity, receiver_url, signed_headers
 
 pytestmark = pytest.mark.slow
 
@@ -33,7 +31,7 @@ def test_meltano_invokes_the_receiver_with_env_settings(meltano: MeltanoProject,
             cwd=Path(__file__).resolve().parents[2], env=env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
-        url = _wait_for_url(process, log_path)
+        url = receiver_url(process, log_path, timeout=120)
         body = legacy_body(legacy_entity("Invoice", "42"))
         assert httpx.post(f"{url}/webhooks", content=body, headers=signed_headers(body)).json()["stored"] == 1
         big = legacy_body(*[legacy_entity("Invoice", str(i)) for i in range(100)])
@@ -44,12 +42,3 @@ def test_meltano_invokes_the_receiver_with_env_settings(meltano: MeltanoProject,
     with Inbox(meltano.env["TAP_QUICKBOOKS_ONLINE_WEBHOOK_INBOX_PATH"]) as inbox:
         assert [e.entity_id for e in inbox.read_after(0)] == ["42"]
     assert VERIFIER_TOKEN not in log_path.read_text()
-
-
-def _wait_for_url(process: subprocess.Popen[bytes], log_path: Path) -> str:
-    deadline = time.monotonic() + 120
-    while not (match := re.search(r"running on (http://127\.0\.0\.1:\d+)", log_path.read_text())):
-        assert process.poll() is None, log_path.read_text()
-        assert time.monotonic() < deadline, log_path.read_text()
-        time.sleep(0.1)
-    return match.group(1)

@@ -7,7 +7,6 @@ came through the webhook path; the emulator's counters prove no CDC call was mad
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,8 @@ import httpx
 import pytest
 from tap_quickbooks_online.inbox import Inbox, parse_payload
 from tap_quickbooks_online.trigger import Trigger
+
+from tests.waiting import wait_until
 
 from .e2e import NO_CDC, Rig, webhook_rig
 from .helpers import free_port, make_settings, running_receiver
@@ -138,7 +139,9 @@ def test_receiver_restart_loses_nothing_thanks_to_intuit_retries(tmp_path: Path)
             rig.emu.mutate.update("Invoice", first, {"PrivateNote": "before the restart"})
             rig.deliver()
         rig.emu.mutate.update("Invoice", second, {"PrivateNote": "while the receiver was down"})
-        _wait_for(lambda: any(d.status is None for d in rig.emu.webhook_deliveries()))
+        wait_until(
+            lambda: any(d.status is None for d in rig.emu.webhook_deliveries()), 30, "an undelivered webhook"
+        )
         with running_receiver(settings, port=port):
             rig.emu.clock.advance(10)  # Intuit's first retry comes 10 s later
             rig.deliver()
@@ -160,7 +163,12 @@ def test_trigger_lands_a_change_without_a_scheduled_run(tmp_path: Path) -> None:
             rig.emu.configure_webhooks(f"{url}/webhooks", settings.verifier_token, fmt="cloudevents")
             (invoice_id,) = _ids(rig, "Invoice", 1)
             rig.emu.mutate.update("Invoice", invoice_id, {"PrivateNote": "landed by the trigger"})
-            _wait_for(lambda: trigger.runs >= 1 and _note(rig, invoice_id) == "landed by the trigger", 120)
+            wait_until(
+                lambda: trigger.runs >= 1 and _note(rig, invoice_id) == "landed by the trigger",
+                120,
+                "the triggered run to land the change",
+                interval=0.05,
+            )
             health = httpx.get(f"{url}/health").json()
         assert health["trigger"]["failures"] == 0
 
@@ -172,8 +180,3 @@ def _note(rig: Rig, invoice_id: str) -> Any:
         return None
 
 
-def _wait_for(condition: Any, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached"
-        time.sleep(0.05)

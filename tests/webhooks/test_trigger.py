@@ -5,11 +5,12 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from tap_quickbooks_online.trigger import Trigger
+
+from tests.waiting import wait_until
 
 
 class BlockingRunner:
@@ -35,13 +36,6 @@ class BlockingRunner:
         return 0 if acquired else 1
 
 
-def _wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached"
-        time.sleep(0.005)
-
-
 def test_burst_of_notifications_becomes_one_run() -> None:
     runner = BlockingRunner()
     trigger = Trigger(None, debounce_seconds=0.2, runner=runner)
@@ -51,7 +45,7 @@ def test_burst_of_notifications_becomes_one_run() -> None:
         trigger.notify()
     assert runner.started.acquire(timeout=10)
     runner.release.release()
-    _wait_for(lambda: runner.active == 0)
+    wait_until(lambda: runner.active == 0, 10, "the runs to end")
     trigger.stop()
     assert runner.runs == 1
     assert runner.started_at[0] - first >= 0.2
@@ -69,7 +63,7 @@ def test_notifications_during_a_run_coalesce_into_exactly_one_more_run() -> None
     assert runner.started.acquire(timeout=10)
     assert runner.runs == 2
     runner.release.release()
-    _wait_for(lambda: runner.active == 0)
+    wait_until(lambda: runner.active == 0, 10, "the runs to end")
     assert not runner.started.acquire(timeout=0.1)
     trigger.stop()
     assert (runner.runs, runner.max_active) == (2, 1)
@@ -100,19 +94,19 @@ def test_real_command_runs_without_shell_and_failures_are_counted(tmp_path: Path
     trigger = Trigger([sys.executable, "-c", script, str(marker)], debounce_seconds=0.0)
     trigger.start()
     trigger.notify()
-    _wait_for(lambda: trigger.runs == 1 and marker.exists())
+    wait_until(lambda: trigger.runs == 1 and marker.exists(), 10, "one run writing the marker")
     trigger.stop()
     assert marker.read_text() == "x"
     assert trigger.failures == 0
     failing = Trigger(f"{sys.executable} -c 'raise SystemExit(3)'", debounce_seconds=0.0)
     failing.start()
     failing.notify()
-    _wait_for(lambda: failing.failures == 1)
+    wait_until(lambda: failing.failures == 1, 10, "the failing command's failure")
     failing.stop()
     missing = Trigger(str(tmp_path / "no-such-program"), debounce_seconds=0.0)
     missing.start()
     missing.notify()
-    _wait_for(lambda: missing.failures == 1)
+    wait_until(lambda: missing.failures == 1, 10, "the missing command's failure")
     missing.stop()
 
 
@@ -122,7 +116,7 @@ def test_overlong_command_is_terminated(tmp_path: Path) -> None:
     )
     trigger.start()
     trigger.notify()
-    _wait_for(lambda: trigger.failures == 1)
+    wait_until(lambda: trigger.failures == 1, 10, "the overlong run to be counted as failed")
     trigger.stop()
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 import pyarrow as pa
 
+from target_databricks.settings import Settings
 from target_databricks.sql import DELETED, SEQUENCE, MergeSpec
 
 LoadMethod = Literal["upsert", "append-only", "overwrite"]
@@ -99,15 +100,15 @@ def append_keys(batch: pa.Table) -> list[str]:
     return [SEQUENCE] if SEQUENCE in batch.column_names else []
 
 
-def make_engine(config: Mapping[str, Any]) -> Engine:
-    """`delta` unless a warehouse is configured (or `engine` says otherwise)."""
-    name = config.get("engine") or ("databricks" if config.get("server_hostname") else "delta")
+def make_engine(settings: Settings) -> Engine:
+    """The engine `settings.engine_name` names (imported only when used)."""
+    name = settings.engine_name
     if name == "delta":
         from target_databricks.engines.delta import DeltaEngine
 
-        return DeltaEngine(config)
+        return DeltaEngine(settings)
     if name == "databricks":
         from target_databricks.engines.databricks import DatabricksEngine
 
-        return DatabricksEngine(config)
+        return DatabricksEngine(settings)
     raise ValueError(f"unknown engine {name!r}: use 'delta' or 'databricks'")

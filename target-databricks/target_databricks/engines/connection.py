@@ -11,7 +11,7 @@ import contextlib
 import socket
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,6 +23,7 @@ from target_databricks.errors import (
     describe,
     retry_transient,
 )
+from target_databricks.settings import Settings
 
 # The connector's own retry policy defaults to 30 attempts over 900 s and a 900 s socket timeout, so an
 # unreachable or dead warehouse took ~14 minutes to fail. Ours (errors.retry_transient) retries around it;
@@ -36,13 +37,13 @@ CONNECTOR_DEFAULTS: dict[str, Any] = {
 
 
 class Connection:
-    def __init__(self, config: Mapping[str, Any]) -> None:
-        self.hostname = config.get("server_hostname")
-        self.http_path = config.get("http_path")
-        self.token = config.get("access_token")
-        self.client_id, self.client_secret = config.get("client_id"), config.get("client_secret")
-        self.options: dict[str, Any] = {**CONNECTOR_DEFAULTS, **(config.get("connection_options") or {})}
-        self.connect_timeout = float(config.get("connect_timeout_seconds") or 30)
+    def __init__(self, settings: Settings) -> None:
+        self.hostname = settings.server_hostname
+        self.http_path = settings.http_path
+        self.token = settings.access_token
+        self.client_id, self.client_secret = settings.client_id, settings.client_secret
+        self.options: dict[str, Any] = {**CONNECTOR_DEFAULTS, **(settings.connection_options or {})}
+        self.connect_timeout = float(settings.connect_timeout_seconds)
         self.staging_dir: str | None = None
         self._conn: Any = None
         self._lock = threading.RLock()  # DB-API threadsafety 1: sinks draining in parallel share one session

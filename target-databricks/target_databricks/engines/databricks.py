@@ -11,7 +11,7 @@ import shutil
 import tempfile
 import threading
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,15 +22,16 @@ from target_databricks import sql
 from target_databricks.engines import TableRef, WriteCounts, WritePlan, append_keys, soft_deletes
 from target_databricks.engines.connection import Connection
 from target_databricks.errors import ErrorKind, classify
+from target_databricks.settings import Settings
 from target_databricks.types import databricks_type
 
 
 class DatabricksEngine:
     name = "databricks"
 
-    def __init__(self, config: Mapping[str, Any]) -> None:
-        self.connection = Connection(config)
-        self.volume = str(config.get("volume") or "staging")
+    def __init__(self, settings: Settings) -> None:
+        self.connection = Connection(settings)
+        self.volume = settings.volume
         # Created on the first PUT only, so that a run that never stages leaves nothing behind.
         self.local_dir = Path(tempfile.gettempdir()) / f"target-databricks-{uuid.uuid4().hex}"
         self.connection.staging_dir = str(self.local_dir)

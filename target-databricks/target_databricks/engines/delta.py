@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -15,6 +15,7 @@ from deltalake.exceptions import TableNotFoundError
 from target_databricks import sql
 from target_databricks.engines import TableRef, WriteCounts, WritePlan, append_keys, soft_deletes
 from target_databricks.errors import retry_transient
+from target_databricks.settings import Settings
 from target_databricks.sql import DELETED, TABLE_VERSION, MergeSpec, ansi_quote
 from target_databricks.types import databricks_type
 
@@ -24,8 +25,8 @@ WholeMode = Literal["overwrite", "append"]
 class DeltaEngine:
     name = "delta"
 
-    def __init__(self, config: Mapping[str, Any]) -> None:
-        self.root = str(config.get("delta_root") or "output/delta").rstrip("/")
+    def __init__(self, settings: Settings) -> None:
+        self.root = settings.delta_root.rstrip("/")
         self.storage_options: dict[str, str] | None = None
 
     def uri(self, table: TableRef) -> str:

@@ -32,7 +32,7 @@ GOALS = {"full sync": 12.0, "no-change run": 4.0, "one changed record": 5.0}
 
 
 def cpu_seconds() -> float:
-    """User + system CPU of this process's finished children (Meltano and the tap and target it waited for)."""
+    """User + system CPU of this process's finished children (Meltano, and the tap and target it ran)."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 

@@ -15,6 +15,7 @@ set TAP_QUICKBOOKS_ONLINE_DISCOVERY_CACHE=0 to always discover afresh.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import sys
 from functools import cache
@@ -79,7 +80,7 @@ def is_plain_discovery(argv: list[str]) -> bool:
     """`--discover` alone, with config files that exist (singer-sdk names a missing one)."""
     if "--discover" not in argv or OTHER_MODES.intersection(argv):
         return False
-    configs = [value for flag, value in zip(argv, argv[1:]) if flag == "--config"]
+    configs = [value for flag, value in itertools.pairwise(argv) if flag == "--config"]
     return all(value == "ENV" or Path(value).is_file() for value in configs)
 
 

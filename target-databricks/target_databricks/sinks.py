@@ -74,14 +74,33 @@ class DatabricksSink(BatchSink):
         }
         return MergeSpec(self.keys, versions, casts, bool(self.config.get("hard_delete", False)))
 
-    # The SDK drops `_sdc_*` fields unless add_record_metadata is set; deletes and ordering need three.
+    # The SDK drops `_sdc_*` fields unless add_record_metadata is set; deletes and ordering need three, so
+    # this sink always has those (what ACTIVATE_VERSION needs) and add_record_metadata only adds the SDK's
+    # others (_sdc_extracted_at, ...). Saying so keeps singer-sdk from warning, at every ACTIVATE_VERSION,
+    # that it must add _sdc_deleted_at although add_record_metadata is off.
+    @property
+    def include_sdc_metadata_properties(self) -> bool:
+        return True
+
+    def _all_sdc_metadata(self) -> bool:
+        return bool(self.config.get("add_record_metadata", False))
+
     def _remove_sdc_metadata_from_schema(self) -> None:
         super()._remove_sdc_metadata_from_schema()
         self.schema["properties"].update(METADATA_PROPERTIES)
 
     def _add_sdc_metadata_to_schema(self) -> None:
+        if not self._all_sdc_metadata():
+            self._remove_sdc_metadata_from_schema()
+            return
         super()._add_sdc_metadata_to_schema()
         self.schema["properties"].update(METADATA_PROPERTIES)
+
+    def _add_sdc_metadata_to_record(self, record: dict, message: dict, context: dict) -> None:
+        if self._all_sdc_metadata():
+            super()._add_sdc_metadata_to_record(record, message, context)
+        else:
+            self._remove_sdc_metadata_from_record(record)
 
     def _remove_sdc_metadata_from_record(self, record: dict) -> None:
         deleted = record.get(DELETED_COLUMN)

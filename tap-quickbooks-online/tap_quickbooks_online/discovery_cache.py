@@ -8,8 +8,8 @@ singer-sdk, building 46 streams and serialising a 10 MB catalog. Here the first 
 under a hash of everything it depends on and later ones print it back without importing singer-sdk; any
 edit to a schema or module changes the hash, so a stale catalog is never served.
 
-The cache lives in $XDG_CACHE_HOME/tap-quickbooks-online (default ~/.cache/...), one file per hash;
-set TAP_QUICKBOOKS_ONLINE_DISCOVERY_CACHE=0 to always discover afresh.
+The cache lives in $XDG_CACHE_HOME/tap-quickbooks-online (default ~/.cache/...), one file per hash, the
+newest few kept; set TAP_QUICKBOOKS_ONLINE_DISCOVERY_CACHE=0 to always discover afresh.
 """
 
 from __future__ import annotations
@@ -24,8 +24,10 @@ from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 SWITCH_ENV = "TAP_QUICKBOOKS_ONLINE_DISCOVERY_CACHE"
-# Any of these makes the invocation something other than plain discovery: leave it to singer-sdk.
-OTHER_MODES = {"--about", "--help", "--version", "--test", "--catalog", "--state", "--properties"}
+KEEP = 4  # catalogs kept (~11 MB each): other checkouts or recent code versions
+# Any of these makes the invocation something other than plain discovery: leave it to singer-sdk. (Meltano
+# passes --state with --discover; singer-sdk's discovery ignores it.)
+OTHER_MODES = {"--about", "--help", "--version", "--test", "--catalog", "--properties"}
 
 
 def enabled() -> bool:
@@ -72,6 +74,9 @@ def store(catalog_text: str) -> None:
         partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
         partial.write_text(catalog_text + "\n")
         os.replace(partial, path)
+        older = sorted(path.parent.glob("catalog-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for stale in older[KEEP:]:
+            stale.unlink(missing_ok=True)
     except OSError:
         return
 

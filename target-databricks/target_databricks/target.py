@@ -304,9 +304,16 @@ class TargetDatabricks(Target):
             raise
         self._close(quietly=False)
 
+    def _write_state_message(self, state: dict) -> None:
+        self.loader.flush_audit()  # the audit rows of the batches this state covers land first
+        super()._write_state_message(state)
+
     def _close(self, *, quietly: bool) -> None:
         try:
-            self.loader.engine.close()
+            try:
+                self.loader.flush_audit()
+            finally:
+                self.loader.engine.close()
         except Exception as exc:
             if not quietly:
                 raise

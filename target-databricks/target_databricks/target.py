@@ -21,6 +21,7 @@ from target_databricks.errors import describe
 from target_databricks.load import Loader
 from target_databricks.mapping import load_mapping
 from target_databricks.quarantine import Quarantine
+from target_databricks.schema_copy import JSONSchema
 from target_databricks.sinks import DatabricksSink
 
 
@@ -292,7 +293,7 @@ class TargetDatabricks(Target):
         self._replay_once()
         bookmarks = list(message_dict.get("bookmark_properties") or [])
         self.bookmarks[message_dict["stream"]] = self.current_bookmarks = bookmarks
-        super()._process_schema_message(message_dict)
+        super()._process_schema_message({**message_dict, "schema": JSONSchema(message_dict["schema"])})
 
     def process_endofpipe(self) -> None:
         self._replay_once()

@@ -11,6 +11,7 @@ from typing import Any, NoReturn
 
 from singer_sdk import Stream
 
+from . import discovery_cache
 from .entities import ENTITIES, Entity
 from .errors import QBOError, install_log_redaction, register_secret
 from .interpreter import tune_interpreter
@@ -58,6 +59,12 @@ class TapQuickBooksOnline(LazyMapperTap):
     def discover_streams(self) -> list[Stream]:
         """Static and offline: schemas come from files (entities) and reports.py, never from the API."""
         return [*(QBOStream(self, entity) for entity in ENTITIES), *(ReportStream(self, r) for r in REPORTS)]
+
+    def run_discovery(self) -> str:
+        """singer-sdk's discovery, its output kept for the next run (discovery_cache)."""
+        catalog_text = super().run_discovery()
+        discovery_cache.store(catalog_text)
+        return catalog_text
 
     def run_context(self) -> RunContext:
         """Built from the catalog and state at the start of the sync (see _early_run), else when the first

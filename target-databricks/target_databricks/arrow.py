@@ -37,7 +37,7 @@ class StreamTypes:
 
     @classmethod
     def from_json_schema(cls, json_schema: dict) -> StreamTypes:
-        mapped: dict[str, Mapped] = {n: arrow_mapping(p) for n, p in json_schema["properties"].items()}
+        mapped: dict[str, Mapped] = {n: _property_mapping(p) for n, p in json_schema["properties"].items()}
         _check_unique([column_name(n) for n in mapped])
         return cls(
             schema=pa.schema([pa.field(column_name(n), m.arrow) for n, m in mapped.items()]),
@@ -70,6 +70,19 @@ class StreamTypes:
             except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError, TypeError) as column_exc:
                 return f"column {wire.name!r} ({final.type}): {column_exc}"
         return str(exc)
+
+
+# Mappings of the top-level properties seen in this process, by their schema's JSON: a QBO transaction's
+# `Line` (every line-detail type, ~40k schema nodes) is the same in ~17 streams and is mapped once.
+_MAPPED: dict[bytes, Mapped] = {}
+
+
+def _property_mapping(schema: dict) -> Mapped:
+    key = JSON_ENCODER.encode(schema)
+    found = _MAPPED.get(key)
+    if found is None:
+        found = _MAPPED[key] = arrow_mapping(schema)
+    return found
 
 
 # The whole batch is one block unless it is over 1 GiB (a record must fit in one block).

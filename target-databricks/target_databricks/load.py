@@ -8,6 +8,7 @@ other error stops the run (LoadFailed) before Singer state moves past the batch.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -56,6 +57,8 @@ class Loader:
         self.logger = logging.getLogger("target_databricks.load")
         self._columns: dict[TableRef, dict[str, str] | None] = {}
         self._overwritten: set[TableRef] = set()
+        self._audit_rows: list[audit.AuditRow] = []  # written by flush_audit, before each STATE
+        self._audit_lock = threading.Lock()  # sinks may drain in parallel threads
 
     def mapping_for(self, stream: str, default_table: str) -> StreamMapping:
         return self.mappings.get(stream) or StreamMapping(table=default_table)
@@ -213,11 +216,24 @@ class Loader:
         )
 
     def _audit(self, row: audit.AuditRow) -> None:
+        with self._audit_lock:
+            self._audit_rows.append(row)
+
+    def flush_audit(self) -> None:
+        """Write the audit rows of the batches landed since the last flush, in one write: the target calls
+        it before each STATE it emits (so a bookmark never moves past unaudited batches) and at the end.
+        One commit per run instead of one per batch: ~50 ms each on the delta engine (46 in a full sync).
+        A run that dies in between loses only rows of batches its state never covered: they are sent
+        again, landed (idempotently) and audited by the next run."""
+        with self._audit_lock:
+            rows, self._audit_rows = self._audit_rows, []
+        if not rows:
+            return
         try:  # keyed by run, batch and status: a retry after a lost reply adds no second row
-            self.engine.insert_once(self.audit_table, audit.to_table([row]), audit.KEY_COLUMNS)
+            self.engine.insert_once(self.audit_table, audit.to_table(rows), audit.KEY_COLUMNS)
         except Exception as exc:
             raise LoadFailed(
-                f"writing the audit row to {self.audit_table} failed: {describe(exc, self.secrets)}"
+                f"writing {len(rows)} audit rows to {self.audit_table} failed: {describe(exc, self.secrets)}"
             ) from exc
 
 

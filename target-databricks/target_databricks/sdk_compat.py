@@ -9,6 +9,7 @@ instead of silently changing behaviour; singer-sdk is pinned `==` in pyproject.t
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 from singer_sdk.sinks import BatchSink
@@ -16,14 +17,27 @@ from singer_sdk.target_base import Target
 
 # Every singer-sdk private name this module uses, by the class that defines it.
 PRIVATE_NAMES: dict[type, tuple[str, ...]] = {
-    Target: ("_MAX_RECORD_AGE_IN_MINUTES", "_process_schema_message"),
+    Target: ("_MAX_RECORD_AGE_IN_MINUTES", "_process_schema_message", "_write_state_message"),
     BatchSink: (
         "_add_sdc_metadata_to_schema",
+        "_add_sdc_metadata_to_record",
         "_remove_sdc_metadata_from_schema",
         "_remove_sdc_metadata_from_record",
         "_parse_timestamps_in_record",
     ),
 }
+# singer-sdk's record metadata fields (its add_record_metadata setting).
+SDK_METADATA = frozenset(
+    {
+        "_sdc_extracted_at",
+        "_sdc_received_at",
+        "_sdc_batched_at",
+        "_sdc_deleted_at",
+        "_sdc_sequence",
+        "_sdc_table_version",
+        "_sdc_sync_started_at",
+    }
+)
 
 
 def missing_private_names() -> list[str]:
@@ -46,9 +60,20 @@ class SeamTarget(Target):
     def before_schema_message(self, message: dict) -> None:
         """Called with each SCHEMA message before singer-sdk registers it (and creates its sinks)."""
 
+    def schema_for_sdk(self, schema: dict) -> dict:
+        """The schema singer-sdk registers (and deep-copies several times); by default the message's own."""
+        return schema
+
+    def before_state_message(self, state: dict) -> None:
+        """Called before singer-sdk writes a STATE message to stdout."""
+
     def _process_schema_message(self, message_dict: dict) -> None:
         self.before_schema_message(message_dict)
-        super()._process_schema_message(message_dict)
+        super()._process_schema_message({**message_dict, "schema": self.schema_for_sdk(message_dict["schema"])})
+
+    def _write_state_message(self, state: dict) -> None:
+        self.before_state_message(state)
+        super()._write_state_message(state)
 
 
 class SeamBatchSink(BatchSink):
@@ -61,13 +86,33 @@ class SeamBatchSink(BatchSink):
     # False: date-time values stay text (e.g. for a vectorised parse of the whole batch later).
     parse_timestamps = True
 
+    # Always true: this sink keeps its own `_sdc_*` columns whatever add_record_metadata says, and saying so
+    # keeps singer-sdk from warning at every ACTIVATE_VERSION that it must add _sdc_deleted_at. Whether the
+    # SDK's other metadata is added is `adds_sdk_metadata`.
+    @property
+    def include_sdc_metadata_properties(self) -> bool:
+        return True
+
+    @cached_property
+    def adds_sdk_metadata(self) -> bool:
+        return bool(self.config.get("add_record_metadata", False))
+
     def _remove_sdc_metadata_from_schema(self) -> None:
         super()._remove_sdc_metadata_from_schema()
         self.schema["properties"].update(self.kept_metadata_properties)
 
     def _add_sdc_metadata_to_schema(self) -> None:
+        if not self.adds_sdk_metadata:
+            self._remove_sdc_metadata_from_schema()
+            return
         super()._add_sdc_metadata_to_schema()
         self.schema["properties"].update(self.kept_metadata_properties)
+
+    def _add_sdc_metadata_to_record(self, record: dict, message: dict, context: dict) -> None:
+        if self.adds_sdk_metadata:
+            super()._add_sdc_metadata_to_record(record, message, context)
+        elif not SDK_METADATA.isdisjoint(record):  # one set operation for the usual record without any
+            self._remove_sdc_metadata_from_record(record)
 
     def _remove_sdc_metadata_from_record(self, record: dict) -> None:
         kept = {name: record[name] for name in self.kept_record_metadata if record.get(name) is not None}

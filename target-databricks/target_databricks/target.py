@@ -20,6 +20,7 @@ from target_databricks.errors import describe
 from target_databricks.load import Loader
 from target_databricks.mapping import load_mapping
 from target_databricks.quarantine import Quarantine
+from target_databricks.schema_copy import JSONSchema
 from target_databricks.sdk_compat import SeamTarget
 from target_databricks.settings import CONFIG, SETTINGS_GROUPS, Settings
 from target_databricks.sinks import DatabricksSink
@@ -120,9 +121,18 @@ class TargetDatabricks(SeamTarget):
             raise
         self._close(quietly=False)
 
+    def schema_for_sdk(self, schema: dict) -> dict:
+        return JSONSchema(schema)  # singer-sdk deep-copies each schema: at msgspec speed
+
+    def before_state_message(self, state: dict) -> None:
+        self.loader.flush_audit()  # the audit rows of the batches this state covers land first
+
     def _close(self, *, quietly: bool) -> None:
         try:
-            self.loader.engine.close()
+            try:
+                self.loader.flush_audit()
+            finally:
+                self.loader.engine.close()
         except Exception as exc:
             if not quietly:
                 raise

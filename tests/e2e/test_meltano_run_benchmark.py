@@ -24,5 +24,6 @@ def test_meltano_run_benchmark_prints_three_figures(meltano_installed: Path) -> 
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     summary = result.stdout.strip().splitlines()[-1]
-    figures = r"full sync [\d.]+ s, no-change run [\d.]+ s, one changed record [\d.]+ s; goals (met|NOT met)"
+    run = r"[\d.]+ s \([\d.]+ CPU-s\)"
+    figures = rf"full sync {run}, no-change run {run}, one changed record {run}; goals (met|NOT met)"
     assert re.search(figures, summary), result.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 
 import pyarrow as pa
@@ -303,6 +304,25 @@ def test_activate_version_retires_rows_not_resent(harness: Harness) -> None:
     assert rows["1"]["_sdc_deleted_at"] is None
     assert rows["1"]["Name"] == "a2"
     assert rows["2"]["_sdc_deleted_at"] is not None
+
+
+def test_activate_version_needs_no_record_metadata_warning(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The sink always keeps its own _sdc_* columns: ACTIVATE_VERSION is no reason for singer-sdk to warn
+    that it adds them; add_record_metadata still adds the SDK's other ones."""
+    schema = {"type": "object", "properties": {"Id": {"type": "string"}}}
+    opening = [schema_message("items", schema, keys=["Id"], bookmarks=[])]
+    activate = {"type": "ACTIVATE_VERSION", "stream": "items", "version": 1}
+    with caplog.at_level(logging.WARNING):
+        harness.run([*opening, activate, record("items", Id="1"), activate])
+    assert not [r for r in caplog.records if "add_record_metadata" in r.getMessage()]
+    assert {"_sdc_deleted_at", "_sdc_sequence", "_sdc_table_version"} <= set(harness.columns("items"))
+    assert "_sdc_extracted_at" not in harness.columns("items")
+    activate = {**activate, "version": 2}
+    harness.run([*opening, activate, record("items", Id="2"), activate], add_record_metadata=True)
+    assert "_sdc_extracted_at" in harness.columns("items")
+    assert {r["Id"]: r["_sdc_deleted_at"] is None for r in harness.rows("items")} == {"1": False, "2": True}
 
 
 def test_a_version_not_repeated_retires_nothing(harness: Harness) -> None:

@@ -69,7 +69,8 @@ class SeamTarget(Target):
 
     def _process_schema_message(self, message_dict: dict) -> None:
         self.before_schema_message(message_dict)
-        super()._process_schema_message({**message_dict, "schema": self.schema_for_sdk(message_dict["schema"])})
+        schema = self.schema_for_sdk(message_dict["schema"])
+        super()._process_schema_message({**message_dict, "schema": schema})
 
     def _write_state_message(self, state: dict) -> None:
         self.before_state_message(state)

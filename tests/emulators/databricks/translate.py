@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +55,16 @@ def parse(sql: str) -> exp.Expr:
     if len(trees) != 1:  # one statement per execute, as on a SQL warehouse
         raise errors.parse_error("empty statement" if not trees else "more than one statement")
     return trees[0]
+
+
+_LEADING_COMMENT = re.compile(r"\s*(?:/\*.*?\*/|--[^\n]*(?:\n|$))", re.S)
+
+
+def strip_leading_comments(sql: str) -> str:
+    """The statement without the comments before it, e.g. dbt's `/* {"app": "dbt", ...} */` query comment."""
+    while m := _LEADING_COMMENT.match(sql):
+        sql = sql[m.end() :]
+    return sql.strip()
 
 
 def quoted_name(*parts: str) -> str:

@@ -50,6 +50,7 @@ def extract(emu: QBOEmulator, workdir: Path) -> Path:
 
 def load(singer: Path, config: dict[str, Any], workdir: Path, name: str) -> None:
     """Feed the Singer file to target-databricks with `config`; fail with the target's log tail."""
+    workdir.mkdir(parents=True, exist_ok=True)
     path = workdir / f"{name}.json"
     path.write_text(json.dumps({"quarantine_path": str(workdir / f"{name}-quarantine"), **config}))
     with singer.open("rb") as stdin:

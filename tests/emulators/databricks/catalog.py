@@ -10,7 +10,6 @@ from .clock import Clock
 from .grants import METASTORE_OWNER, Grants
 from .relations import Relation, Relations
 from .translate import HIDDEN_SCHEMAS, dbx_catalog, duck_catalog, quoted_name
-from .types import sql_type
 
 
 class Catalog:
@@ -84,17 +83,6 @@ class Catalog:
                 return
             raise errors.already_exists("volume", quoted_name(*parts))
         self.volumes.add(parts)
-
-    def describe(self, catalog: str, schema: str, table: str) -> pa.Table:
-        self.require_table(catalog, schema, table)
-        fields = list(self.arrow_schema(catalog, schema, table))
-        return pa.table(
-            {
-                "col_name": pa.array([f.name for f in fields], pa.string()),
-                "data_type": pa.array([sql_type(f.type) for f in fields], pa.string()),
-                "comment": pa.array([None] * len(fields), pa.string()),
-            }
-        )
 
     def relation(self, catalog: str, schema: str, table: str, kind: str) -> Relation:
         """The relation's metadata; one made outside SQL (seeded straight into duckdb) gets defaults."""

@@ -11,7 +11,7 @@ import duckdb
 import pyarrow as pa
 from sqlglot import exp
 
-from . import errors, information_schema, merge, translate
+from . import describe, errors, information_schema, merge, translate
 from .catalog import Catalog
 from .clock import Clock
 from .commands import run_command
@@ -66,9 +66,11 @@ class Engine:
         if isinstance(tree, exp.Use):
             return Result(self._use(tree, ns))
         if isinstance(tree, exp.Describe) and isinstance(tree.this, exp.Table):
-            return Result(self.catalog.describe(*translate.table_parts(tree.this, ns)))
+            return Result(self._describe(tree, ns))
         if isinstance(tree, exp.Set):
             return Result(_set_result(text))
+        if isinstance(tree, exp.Comment) and (tree.args.get("kind") or "").upper() in ("TABLE", "VIEW"):
+            return Result(self._comment(tree, ns))
         if type(tree).__name__ in NO_OP_EXPRESSIONS:
             return Result(EMPTY)
         if isinstance(tree, exp.Copy):
@@ -76,6 +78,24 @@ class Engine:
         if isinstance(tree, exp.Create | exp.Drop) and (tree.kind or "").upper() in ("SCHEMA", "DATABASE"):
             return Result(self._schema_ddl(tree, ns))
         return self._run_sql(tree, ns)
+
+    def _describe(self, tree: exp.Describe, ns: Namespace) -> pa.Table:
+        """DESCRIBE [TABLE] [EXTENDED|FORMATTED] t [AS JSON]; DESCRIBE HISTORY needs a Delta log we lack."""
+        style = (tree.args.get("style") or "").upper()
+        parts = translate.table_parts(tree.this, ns)
+        if style == "HISTORY":
+            raise errors.unsupported("DESCRIBE HISTORY (no Delta transaction log)")
+        if tree.args.get("as_json"):
+            return describe.as_json(self.catalog, parts)
+        return describe.table(self.catalog, parts, extended=style in ("EXTENDED", "FORMATTED"))
+
+    def _comment(self, tree: exp.Comment, ns: Namespace) -> pa.Table:
+        """COMMENT ON TABLE t IS 'text' (or NULL): kept for DESCRIBE and information_schema."""
+        parts = translate.table_parts(tree.this, ns)
+        self.catalog.require_table(*parts)
+        text = tree.expression.name if isinstance(tree.expression, exp.Literal) else None
+        self.catalog.relations.commented(parts, text, self.clock.now())
+        return EMPTY
 
     def _schema_ddl(self, tree: exp.Create | exp.Drop, ns: Namespace) -> pa.Table:
         ref = tree.this if isinstance(tree, exp.Create) else (tree.args.get("tables") or [tree.this])[0]
@@ -100,6 +120,7 @@ class Engine:
             )
         self.conn.execute(f'DROP SCHEMA IF EXISTS "{translate.duck_catalog(catalog)}"."{schema}" CASCADE')
         self.catalog.grants.disown("SCHEMA", (catalog, schema))
+        self.catalog.relations.dropped_schema(catalog, schema)
         self.catalog.volumes.difference_update(
             {v for v in self.catalog.volumes if v[:2] == (catalog, schema)}
         )

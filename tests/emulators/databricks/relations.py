@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 
 from sqlglot import exp
 
+from .grants import METASTORE_OWNER
+
 Parts = tuple[str, str, str]
 # Delta's table properties on a new managed table, as DESCRIBE TABLE EXTENDED lists them.
 DELTA_DEFAULTS = {"delta.minReaderVersion": "1", "delta.minWriterVersion": "2"}
@@ -45,7 +47,7 @@ class Relations:
         previous = self.by_name.get(parts)
         keep = previous is not None and tree.args.get("replace") and previous.is_view == is_view
         relation = Relation(
-            owner=previous.owner if keep and previous else owner or "unknown",
+            owner=previous.owner if keep and previous else owner or METASTORE_OWNER,
             created=previous.created if keep and previous else at,
             is_view=is_view,
             comment=_comment(tree),

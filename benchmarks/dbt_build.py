@@ -80,13 +80,15 @@ def measure(scale: float, engines: list[str], dbt: Path | None, tmp: Path) -> di
             assert dbt is not None
             landing, build = build_databricks(singer, work / engine, as_of, dbt)
         figures[engine] = build
-        print(f"scale {scale:g} ({records} records): {engine:<10} landing {landing:7.1f} s   dbt build {build:7.1f} s",
+        label = f"scale {scale:g} ({records} records): {engine:<10}"
+        print(f"{label} landing {landing:7.1f} s   dbt build {build:7.1f} s",
               flush=True)
     return figures
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    formatter = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=formatter)
     parser.add_argument("--scales", default="1,10", help="emulated company sizes (1: the demo company)")
     parser.add_argument("--engines", default="duckdb,databricks", help="duckdb, databricks or both")
     args = parser.parse_args()

@@ -26,12 +26,14 @@ def test_dbt_relation_metadata(dbx_tls: DatabricksEmulator, connect: Connect) ->
         cur.execute("COMMENT ON TABLE `main`.`fin`.`t` IS 'ledger'")
         cur.execute(
             COMMENT + "SELECT table_name, table_type, lower(data_source_format), table_owner, comment "
-            "FROM `system`.`information_schema`.`tables` WHERE table_catalog = 'main' AND table_schema = 'fin' "
+            "FROM `system`.`information_schema`.`tables` "
+            "WHERE table_catalog = 'main' AND table_schema = 'fin' "
             "ORDER BY table_name"
         )
         owner = dbx_tls.auth.user
         assert [tuple(r) for r in cur.fetchall()] == [
-            ("t", "MANAGED", "delta", owner, "ledger"), ("v", "VIEW", "unknown_data_source_format", owner, None),
+            ("t", "MANAGED", "delta", owner, "ledger"),
+            ("v", "VIEW", "unknown_data_source_format", owner, None),
         ]
         cur.execute("DESCRIBE TABLE EXTENDED `main`.`fin`.`t` AS JSON")
         doc = json.loads(cur.fetchone()[0])
@@ -43,16 +45,19 @@ def test_dbt_relation_metadata(dbx_tls: DatabricksEmulator, connect: Connect) ->
         assert doc["table_properties"]["team"] == "finance"
         cur.execute("DESCRIBE TABLE EXTENDED `main`.`fin`.`v`")
         report = {r[0]: r[1] for r in cur.fetchall()}
-        assert report["Type"] == "VIEW" and "main.fin.t" in report["View Text"].replace("`", "")
+        assert report["Type"] == "VIEW"
+        assert "main.fin.t" in report["View Text"].replace("`", "")
         cur.execute("SHOW TABLE EXTENDED IN `main`.`fin` LIKE 't'")
         (row,) = cur.fetchall()
-        assert f"Owner: {owner}" in row[3] and " |-- amt: decimal(38,9) (nullable = true)" in row[3]
+        assert f"Owner: {owner}" in row[3]
+        assert " |-- amt: decimal(38,9) (nullable = true)" in row[3]
         cur.execute("SHOW VIEWS IN `main`.`fin`")
         assert [r[1] for r in cur.fetchall()] == ["v"]
         cur.execute("ALTER TABLE `main`.`fin`.`t` SET TBLPROPERTIES ('quality' = 'gold')")
         cur.execute("SHOW TBLPROPERTIES `main`.`fin`.`t`")
         properties = dict(cur.fetchall())
-        assert properties["team"] == "finance" and properties["quality"] == "gold"
+        assert properties["team"] == "finance"
+        assert properties["quality"] == "gold"
         cur.execute("ALTER TABLE `main`.`fin`.`t` UNSET TBLPROPERTIES IF EXISTS ('quality')")
         cur.execute("SHOW TBLPROPERTIES `main`.`fin`.`t`")
         assert "quality" not in dict(cur.fetchall())
@@ -60,4 +65,5 @@ def test_dbt_relation_metadata(dbx_tls: DatabricksEmulator, connect: Connect) ->
         cur.execute("DESCRIBE TABLE EXTENDED `main`.`fin`.`t` AS JSON")
         again = json.loads(cur.fetchone()[0])
         assert (again["created_time"], again["owner"]) == (doc["created_time"], owner)
-        assert again["table_properties"]["team"] == "ops" and "quality" not in again["table_properties"]
+        assert again["table_properties"]["team"] == "ops"
+        assert "quality" not in again["table_properties"]

@@ -33,7 +33,7 @@ def pins() -> list[str]:
 
 
 def dbt_databricks() -> Path:
-    """The `dbt` executable of the dbt-databricks environment, made (under a file lock) if missing or stale."""
+    """The `dbt` executable of the dbt-databricks environment, made under a file lock if missing or stale."""
     wanted = "\n".join(pins())
     marker = VENV / "pins.txt"
     with FileLock(str(ROOT / ".tools" / "dbt-databricks.lock")):
@@ -49,7 +49,9 @@ def dbt_databricks() -> Path:
     return VENV / "bin" / "dbt"
 
 
-def databricks_env(dbx: DatabricksEmulator, workdir: Path, catalog: str, schema: str, **extra: str) -> dict[str, str]:
+def databricks_env(
+    dbx: DatabricksEmulator, workdir: Path, catalog: str, schema: str, **extra: str
+) -> dict[str, str]:
     """The environment Meltano's `dbt` utility gives dbt in prod: the profile's `databricks` output, pointed
     at the emulator through the target's settings (host, HTTP path, PAT, connection options with the CA)."""
     kwargs = dbx.connect_kwargs()
@@ -67,7 +69,9 @@ def databricks_env(dbx: DatabricksEmulator, workdir: Path, catalog: str, schema:
     return env
 
 
-def run_dbt(dbt: Path, env: dict[str, str], *args: str, timeout: float = 1200) -> subprocess.CompletedProcess[str]:
+def run_dbt(
+    dbt: Path, env: dict[str, str], *args: str, timeout: float = 1200
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(dbt), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
     )

@@ -36,7 +36,8 @@ def test_widgets_show_fields_their_queries_select() -> None:
         for item in page["layout"]:
             widget = item["widget"]
             position = item["position"]
-            assert 0 <= position["x"] and position["x"] + position["width"] <= 6, widget["name"]  # 6-column grid
+            assert position["x"] >= 0, widget["name"]
+            assert position["x"] + position["width"] <= 6, widget["name"]  # Lakeview's 6-column grid
             for query in widget.get("queries", []):
                 assert query["query"]["datasetName"] in names, widget["name"]
                 selected = {f["name"] for f in query["query"]["fields"]}

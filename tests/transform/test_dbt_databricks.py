@@ -34,9 +34,11 @@ from tests.transform.landing import extract, load_delta, load_warehouse
 pytestmark = pytest.mark.slow
 CATALOG, SCHEMA = "finance", "quickbooks"
 START = datetime(2026, 3, 1, tzinfo=UTC)  # the history spans a fiscal year end (Dec 2025)
-MARTS = ("general_ledger", "trial_balance", "profit_and_loss", "balance_sheet", "cash_flow", "open_receivables",
+MARTS = ("general_ledger", "trial_balance", "profit_and_loss", "balance_sheet", "cash_flow",
+         "open_receivables",
          "open_payables", "expenses", "revenue", "payroll_journal_entries")
-TIEOUT_TESTS = ("assert_transactions_balance", "assert_trial_balance_nets_to_zero", "assert_balance_sheet_balances",
+TIEOUT_TESTS = ("assert_transactions_balance", "assert_trial_balance_nets_to_zero",
+                "assert_balance_sheet_balances",
                 "assert_cash_flow_explains_cash", "assert_profit_and_loss_matches_trial_balance")
 
 
@@ -76,13 +78,15 @@ def _rows(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
 
 def test_build_passes_every_tieout_test_on_databricks(builds: Builds) -> None:
     assert builds.duckdb.returncode == 0, builds.duckdb.stdout[-4000:]
-    assert builds.databricks.returncode == 0, builds.databricks.stdout[-6000:] + builds.databricks.stderr[-2000:]
+    output = builds.databricks.stdout[-6000:] + builds.databricks.stderr[-2000:]
+    assert builds.databricks.returncode == 0, output
     statuses = dbt_dbx.results(builds.workdir)
     tests = {uid.split(".")[2]: status for uid, status in statuses.items() if uid.startswith("test.")}
     assert set(TIEOUT_TESTS) <= set(tests)
     assert set(tests.values()) == {"pass"}, tests
     models = [status for uid, status in statuses.items() if uid.startswith("model.")]
-    assert len(models) > 50 and set(models) == {"success"}
+    assert len(models) > 50
+    assert set(models) == {"success"}
     # dbt-databricks' own statements reached the warehouse as they are: the query comment, the
     # information_schema listing, CREATE OR REPLACE TABLE ... USING delta and views.
     sent = builds.dbx.statements
@@ -111,7 +115,8 @@ def test_trial_balance_nets_to_zero_every_month(builds: Builds) -> None:
     assert len(months) >= 12
     for period_end, net, debit, credit in months:
         assert isinstance(period_end, date)
-        assert net == Decimal(0) and debit == credit > 0, period_end
+        assert net == Decimal(0), period_end
+        assert debit == credit > 0, period_end
 
 
 def test_a_second_build_replaces_what_exists(builds: Builds) -> None:
@@ -119,12 +124,14 @@ def test_a_second_build_replaces_what_exists(builds: Builds) -> None:
     REPLACE over an existing table and view."""
     before = len(builds.dbx.statements)
     again = dbt_dbx.run_dbt(
-        builds.dbt, builds.env, "build", "--select", "base_qbo__accounts", "stg_qbo__accounts", "trial_balance",
+        builds.dbt, builds.env, "build", "--select", "base_qbo__accounts", "stg_qbo__accounts",
+        "trial_balance",
         "assert_trial_balance_nets_to_zero",
     )
     assert again.returncode == 0, again.stdout[-4000:]
     statuses = dbt_dbx.results(builds.workdir)
-    assert set(statuses.values()) == {"success", "pass"} and len(statuses) == 4
+    assert set(statuses.values()) == {"success", "pass"}
+    assert len(statuses) == 4
     assert unparseable(builds.dbx.statements[before:]) == []
 
 

@@ -86,4 +86,5 @@ class Catalog:
 
     def relation(self, catalog: str, schema: str, table: str, kind: str) -> Relation:
         """The relation's metadata; one made outside SQL (seeded straight into duckdb) gets defaults."""
-        return self.relations.ensure((catalog, schema, table), kind == "VIEW", METASTORE_OWNER, self.clock.now())
+        parts = (catalog, schema, table)
+        return self.relations.ensure(parts, kind == "VIEW", METASTORE_OWNER, self.clock.now())

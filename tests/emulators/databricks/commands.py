@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from .engine import Engine
 
 _NAME = r"`?([\w-]+)`?"
+_LIKE = r"(?:\s+(?:LIKE\s+)?'([^']*)')?"
+_UNSET = r"UNSET\s+TBLPROPERTIES\s+(?:IF\s+EXISTS\s+)?\((.*)\)"
 _QUALIFIED = r"((?:`[^`]+`|[\w-]+)(?:\.(?:`[^`]+`|[\w-]+))*)"
 # Maintenance and governance statements change nothing an emulated test can observe.
 NO_OPS = (
@@ -160,11 +162,11 @@ _HANDLERS: list[tuple[str, _Handler]] = [
     (grants.REVOKE, grants.revoke),
     (grants.SHOW, grants.show),
     (r"^SHOW\s+CATALOGS", _show_catalogs),
-    (rf"^SHOW\s+(?:SCHEMAS|DATABASES)(?:\s+(?:IN|FROM)\s+{_NAME})?(?:\s+(?:LIKE\s+)?'([^']*)')?", _show_schemas),
+    (rf"^SHOW\s+(?:SCHEMAS|DATABASES)(?:\s+(?:IN|FROM)\s+{_NAME})?{_LIKE}", _show_schemas),
     (rf"^SHOW\s+TABLE\s+EXTENDED(?:\s+(?:IN|FROM)\s+{_QUALIFIED})?\s+LIKE\s+'([^']*)'", _show_table_extended),
     (rf"^SHOW\s+VIEWS(?:\s+(?:IN|FROM)\s+{_QUALIFIED})?", _show_views),
     (rf"^SHOW\s+TBLPROPERTIES\s+{_QUALIFIED}", _show_tblproperties),
-    (rf"^ALTER\s+(?:TABLE|VIEW)\s+{_QUALIFIED}\s+UNSET\s+TBLPROPERTIES\s+(?:IF\s+EXISTS\s+)?\((.*)\)", _unset_tblproperties),
+    (rf"^ALTER\s+(?:TABLE|VIEW)\s+{_QUALIFIED}\s+{_UNSET}", _unset_tblproperties),
     (rf"^SHOW\s+TABLES(?:\s+(?:IN|FROM)\s+{_QUALIFIED})?", _show_tables),
     (rf"^SHOW\s+COLUMNS\s+(?:IN|FROM)\s+{_QUALIFIED}", _show_columns),
 ]

@@ -1,5 +1,5 @@
 """DESCRIBE TABLE [EXTENDED] [AS JSON], SHOW TABLE EXTENDED, SHOW VIEWS and SHOW TBLPROPERTIES: the shapes
-Databricks returns (and dbt-databricks parses), built from duckdb's columns and the recorded relation metadata."""
+Databricks returns (and dbt-databricks parses), from duckdb's columns and the recorded relation metadata."""
 
 from __future__ import annotations
 
@@ -82,7 +82,8 @@ def type_json(t: pa.DataType) -> dict[str, Any]:
     if pa.types.is_list(t) or pa.types.is_large_list(t):
         return {"name": "array", "element_type": type_json(t.value_type), "element_nullable": True}
     if pa.types.is_struct(t):
-        return {"name": "struct", "fields": [{"name": f.name, "type": type_json(f.type), "nullable": True} for f in t]}
+        fields = [{"name": f.name, "type": type_json(f.type), "nullable": True} for f in t]
+        return {"name": "struct", "fields": fields}
     if pa.types.is_map(t):
         return {"name": "map", "key_type": type_json(t.key_type), "value_type": type_json(t.item_type),
                 "value_nullable": True}  # fmt: skip
@@ -101,7 +102,8 @@ def show_table_extended(cat: Catalog, catalog: str, schema: str, pattern: str) -
         if (c, s) == (catalog, schema) and matches(pattern.replace("*", "%"), t):
             relation = cat.relation(c, s, t, kind)
             details = "\n".join(f"{k}: {v}" for k, v in _details((c, s, t), kind, relation))
-            tree = "\n".join(f" |-- {f.name}: {sql_type(f.type)} (nullable = true)" for f in cat.arrow_schema(c, s, t))
+            fields = cat.arrow_schema(c, s, t)
+            tree = "\n".join(f" |-- {f.name}: {sql_type(f.type)} (nullable = true)" for f in fields)
             rows.append((s, t, False, f"{details}\nSchema: root\n{tree}\n"))
     return pa.table({
         "database": pa.array([r[0] for r in rows], pa.string()),

@@ -146,10 +146,12 @@ class Engine:
         if isinstance(tree, exp.Merge):
             return self._merge(tree)
         if isinstance(tree, exp.Alter):
+            assert isinstance(original, exp.Alter)
             return self._alter(tree, original, ns)
         if isinstance(tree, exp.Create | exp.Drop):
             tree.set("properties", None)
             self.conn.execute(translate.to_duckdb(tree))
+            assert isinstance(original, exp.Create | exp.Drop)
             self._record_relation(original, ns)
             return Result(EMPTY)
         if isinstance(tree, exp.Insert | exp.Update | exp.Delete):

@@ -48,7 +48,8 @@ def _tables(cat: Catalog, catalog: str | None) -> pa.Table:
         view = kind == "VIEW"
         fmt = "UNKNOWN_DATA_SOURCE_FORMAT" if view else "DELTA"
         rows.append((
-            c, s, t, kind, "NO" if view else "YES", "PRESERVE", rel.owner, rel.comment, rel.created, rel.owner,
+            c, s, t, kind, "NO" if view else "YES", "PRESERVE", rel.owner, rel.comment, rel.created,
+            rel.owner,
             rel.altered, rel.owner, fmt, None, None,
         ))  # fmt: skip
     return _table(TABLES, rows)

@@ -141,6 +141,7 @@ class Engine:
     def _run_sql(self, tree: exp.Expr, ns: Namespace) -> Result:
         original = tree.copy()
         tree = translate.ansi_division(translate.replace_session_functions(tree, ns))
+        tree = translate.date_sequences(tree)
         translate.rewrite_read_files(tree, self.volumes.local_path)
         self._resolve_tables(tree, ns)
         if isinstance(tree, exp.Merge):

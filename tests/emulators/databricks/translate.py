@@ -203,6 +203,32 @@ def ansi_division(tree: exp.Expr) -> exp.Expr:
     return tree.transform(replace)
 
 
+def date_sequences(tree: exp.Expr) -> exp.Expr:
+    """Databricks' `sequence(DATE, DATE [, step])` is an ARRAY<DATE> stepping a day unless told otherwise;
+    duckdb's generate_series over dates needs the step and yields timestamps."""
+
+    def replace(node: exp.Expr) -> exp.Expr:
+        if not (
+            isinstance(node, exp.GenerateSeries)
+            and _is_date(node.args.get("start"))
+            and _is_date(node.args.get("end"))
+        ):
+            return node
+        if node.args.get("step") is None:
+            node.set("step", exp.Interval(this=exp.Literal.string("1"), unit=exp.var("DAY")))
+        return exp.Cast(this=node, to=exp.DataType.build("ARRAY<DATE>"))
+
+    return tree.transform(replace)
+
+
+def _is_date(node: exp.Expr | None) -> bool:
+    return node is not None and (
+        node.is_type(exp.DType.DATE)
+        or (isinstance(node, exp.Cast) and node.to.is_type(exp.DType.DATE))
+        or isinstance(node, exp.TsOrDsToDate | exp.StrToDate | exp.CurrentDate)
+    )
+
+
 def _named_literal(value: str, name: str, node: exp.Expr) -> exp.Expr:
     """Spark names an unaliased function column after the call, e.g. `current_catalog()`."""
     literal = exp.Literal.string(value)

@@ -31,7 +31,7 @@ from tests.transform.dashboard import datasets, load, widget_queries
 from tests.transform.dbt import ROOT, dbt_env, warehouse
 from tests.transform.landing import extract, load_delta, load_warehouse
 
-# Setup lands a company twice and builds on both engines: ~4 min on an idle 2-core machine, far more when busy.
+# Setup lands a company twice and builds on both engines: ~4 min on an idle 2-core machine, more when busy.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(2400)]
 CATALOG, SCHEMA = "finance", "quickbooks"
 START = datetime(2026, 3, 1, tzinfo=UTC)  # the history spans a fiscal year end (Dec 2025)

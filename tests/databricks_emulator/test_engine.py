@@ -201,7 +201,8 @@ def test_sequence_of_dates_is_an_array_of_dates(emu: DatabricksEmulator) -> None
     """Databricks' sequence(DATE, DATE, step) is ARRAY<DATE> (a day apart without a step); duckdb's own series
     over dates would give timestamps."""
     months = emu.query(
-        "SELECT explode(sequence(CAST('2025-11-01' AS DATE), CAST('2026-01-01' AS DATE), INTERVAL 1 MONTH)) AS m"
+        "SELECT explode(sequence(CAST('2025-11-01' AS DATE), CAST('2026-01-01' AS DATE), INTERVAL 1 MONTH))"
+        " AS m"
     )
     assert months == [(date(2025, 11, 1),), (date(2025, 12, 1),), (date(2026, 1, 1),)]
     (days,) = emu.query("SELECT sequence(DATE'2026-02-27', DATE'2026-03-01') AS d")[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
@@ -194,3 +195,15 @@ def test_drop_schema_needs_cascade_when_not_empty(emu: DatabricksEmulator) -> No
     emu.query("DROP SCHEMA main.full CASCADE")
     assert error_class(emu, "SELECT * FROM main.full.t") == "SCHEMA_NOT_FOUND"
     assert ("main", "full", "v") not in emu.engine.catalog.volumes
+
+
+def test_sequence_of_dates_is_an_array_of_dates(emu: DatabricksEmulator) -> None:
+    """Databricks' sequence(DATE, DATE, step) is ARRAY<DATE> (a day apart without a step); duckdb's own series
+    over dates would give timestamps."""
+    months = emu.query(
+        "SELECT explode(sequence(CAST('2025-11-01' AS DATE), CAST('2026-01-01' AS DATE), INTERVAL 1 MONTH))"
+        " AS m"
+    )
+    assert months == [(date(2025, 11, 1),), (date(2025, 12, 1),), (date(2026, 1, 1),)]
+    (days,) = emu.query("SELECT sequence(DATE'2026-02-27', DATE'2026-03-01') AS d")[0]
+    assert days == [date(2026, 2, 27), date(2026, 2, 28), date(2026, 3, 1)]

@@ -8,13 +8,15 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
-from . import errors, grants
+from . import describe, errors, grants
 from .translate import Namespace
 
 if TYPE_CHECKING:
     from .engine import Engine
 
 _NAME = r"`?([\w-]+)`?"
+_LIKE = r"(?:\s+(?:LIKE\s+)?'([^']*)')?"
+_UNSET = r"UNSET\s+TBLPROPERTIES\s+(?:IF\s+EXISTS\s+)?\((.*)\)"
 _QUALIFIED = r"((?:`[^`]+`|[\w-]+)(?:\.(?:`[^`]+`|[\w-]+))*)"
 # Maintenance and governance statements change nothing an emulated test can observe.
 NO_OPS = (
@@ -86,7 +88,44 @@ def _show_catalogs(engine: Engine, m: re.Match[str], ns: Namespace) -> pa.Table:
 def _show_schemas(engine: Engine, m: re.Match[str], ns: Namespace) -> pa.Table:
     catalog = (m.group(1) or ns.catalog).lower()
     engine.catalog.require_catalog(catalog)
-    return pa.table({"databaseName": pa.array(engine.catalog.schemas(catalog), pa.string())})
+    names = [s for s in engine.catalog.schemas(catalog) if _like(m.group(2), s)]
+    return pa.table({"databaseName": pa.array(names, pa.string())})
+
+
+def _like(pattern: str | None, name: str) -> bool:
+    """SHOW ... LIKE 'pattern': `*` matches any run and `|` separates alternatives, case-insensitively."""
+    if pattern is None:
+        return True
+    alternatives = [re.escape(p.strip()).replace(r"\*", ".*") for p in pattern.split("|")]
+    return re.fullmatch("|".join(alternatives), name, re.I) is not None
+
+
+def _schema_of(qualified: str, ns: Namespace) -> tuple[str, str]:
+    parts = _parts(qualified)
+    return (parts[0], parts[-1]) if len(parts) > 1 else (ns.catalog, parts[0])
+
+
+def _show_table_extended(engine: Engine, m: re.Match[str], ns: Namespace) -> pa.Table:
+    catalog, schema = _schema_of(m.group(1), ns) if m.group(1) else (ns.catalog, ns.schema)
+    return describe.show_table_extended(engine.catalog, catalog, schema, m.group(2))
+
+
+def _show_views(engine: Engine, m: re.Match[str], ns: Namespace) -> pa.Table:
+    catalog, schema = _schema_of(m.group(1), ns) if m.group(1) else (ns.catalog, ns.schema)
+    return describe.show_views(engine.catalog, catalog, schema)
+
+
+def _unset_tblproperties(engine: Engine, m: re.Match[str], ns: Namespace) -> pa.Table:
+    parts = _volume_parts(m.group(1), ns)
+    engine.catalog.require_table(*parts)
+    keys = [k.strip().strip("'\"`") for k in m.group(2).split(",") if k.strip()]
+    engine.catalog.relations.altered(parts, {}, keys, engine.clock.now())
+    return pa.table({})
+
+
+def _show_tblproperties(engine: Engine, m: re.Match[str], ns: Namespace) -> pa.Table:
+    parts = _volume_parts(m.group(1), ns)
+    return describe.show_tblproperties(engine.catalog, parts)
 
 
 def _show_tables(engine: Engine, m: re.Match[str], ns: Namespace) -> pa.Table:
@@ -123,7 +162,11 @@ _HANDLERS: list[tuple[str, _Handler]] = [
     (grants.REVOKE, grants.revoke),
     (grants.SHOW, grants.show),
     (r"^SHOW\s+CATALOGS", _show_catalogs),
-    (rf"^SHOW\s+(?:SCHEMAS|DATABASES)(?:\s+(?:IN|FROM)\s+{_NAME})?", _show_schemas),
+    (rf"^SHOW\s+(?:SCHEMAS|DATABASES)(?:\s+(?:IN|FROM)\s+{_NAME})?{_LIKE}", _show_schemas),
+    (rf"^SHOW\s+TABLE\s+EXTENDED(?:\s+(?:IN|FROM)\s+{_QUALIFIED})?\s+LIKE\s+'([^']*)'", _show_table_extended),
+    (rf"^SHOW\s+VIEWS(?:\s+(?:IN|FROM)\s+{_QUALIFIED})?", _show_views),
+    (rf"^SHOW\s+TBLPROPERTIES\s+{_QUALIFIED}", _show_tblproperties),
+    (rf"^ALTER\s+(?:TABLE|VIEW)\s+{_QUALIFIED}\s+{_UNSET}", _unset_tblproperties),
     (rf"^SHOW\s+TABLES(?:\s+(?:IN|FROM)\s+{_QUALIFIED})?", _show_tables),
     (rf"^SHOW\s+COLUMNS\s+(?:IN|FROM)\s+{_QUALIFIED}", _show_columns),
 ]

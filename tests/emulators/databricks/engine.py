@@ -11,10 +11,11 @@ import duckdb
 import pyarrow as pa
 from sqlglot import exp
 
-from . import errors, merge, translate
+from . import describe, errors, information_schema, merge, translate
 from .catalog import Catalog
 from .clock import Clock
 from .commands import run_command
+from .relations import table_properties
 from .staging import VolumeStore, parse_staging
 from .translate import Namespace, Param, quoted_name
 
@@ -38,7 +39,8 @@ class Engine:
         self.conn.execute("SET TimeZone = 'UTC'")
         self.lock = threading.RLock()
         self._registered: list[str] = []
-        self.catalog = Catalog(self.conn)
+        self.clock = clock
+        self.catalog = Catalog(self.conn, clock)
         self.volumes = VolumeStore(volume_root, clock, self.catalog.volumes)
         self.catalog.create_catalog("main", if_not_exists=True)
         self.conn.execute(f'CREATE SCHEMA "{translate.duck_catalog("main")}"."default"')
@@ -54,18 +56,21 @@ class Engine:
                     self.conn.unregister(self._registered.pop())
 
     def _execute(self, sql: str, ns: Namespace, params: list[Param]) -> Result:
-        staging = parse_staging(sql)
+        text = translate.strip_leading_comments(sql)  # SHOW, PUT, SET: matched as text, after dbt's comment
+        staging = parse_staging(text)
         if staging is not None:
             return Result(self.volumes.command_result(staging), is_staging=True)
         tree = translate.bind_parameters(translate.parse(sql), params)
         if isinstance(tree, exp.Command | exp.Grant | exp.Revoke):  # sqlglot parses some GRANTs, not all
-            return Result(run_command(self, sql, ns))
+            return Result(run_command(self, text, ns))
         if isinstance(tree, exp.Use):
             return Result(self._use(tree, ns))
         if isinstance(tree, exp.Describe) and isinstance(tree.this, exp.Table):
-            return Result(self.catalog.describe(*translate.table_parts(tree.this, ns)))
+            return Result(self._describe(tree, ns))
         if isinstance(tree, exp.Set):
-            return Result(_set_result(sql))
+            return Result(_set_result(text))
+        if isinstance(tree, exp.Comment) and (tree.args.get("kind") or "").upper() in ("TABLE", "VIEW"):
+            return Result(self._comment(tree, ns))
         if type(tree).__name__ in NO_OP_EXPRESSIONS:
             return Result(EMPTY)
         if isinstance(tree, exp.Copy):
@@ -73,6 +78,24 @@ class Engine:
         if isinstance(tree, exp.Create | exp.Drop) and (tree.kind or "").upper() in ("SCHEMA", "DATABASE"):
             return Result(self._schema_ddl(tree, ns))
         return self._run_sql(tree, ns)
+
+    def _describe(self, tree: exp.Describe, ns: Namespace) -> pa.Table:
+        """DESCRIBE [TABLE] [EXTENDED|FORMATTED] t [AS JSON]; DESCRIBE HISTORY needs a Delta log we lack."""
+        style = (tree.args.get("style") or "").upper()
+        parts = translate.table_parts(tree.this, ns)
+        if style == "HISTORY":
+            raise errors.unsupported("DESCRIBE HISTORY (no Delta transaction log)")
+        if tree.args.get("as_json"):
+            return describe.as_json(self.catalog, parts)
+        return describe.table(self.catalog, parts, extended=style in ("EXTENDED", "FORMATTED"))
+
+    def _comment(self, tree: exp.Comment, ns: Namespace) -> pa.Table:
+        """COMMENT ON TABLE t IS 'text' (or NULL): kept for DESCRIBE and information_schema."""
+        parts = translate.table_parts(tree.this, ns)
+        self.catalog.require_table(*parts)
+        text = tree.expression.name if isinstance(tree.expression, exp.Literal) else None
+        self.catalog.relations.commented(parts, text, self.clock.now())
+        return EMPTY
 
     def _schema_ddl(self, tree: exp.Create | exp.Drop, ns: Namespace) -> pa.Table:
         ref = tree.this if isinstance(tree, exp.Create) else (tree.args.get("tables") or [tree.this])[0]
@@ -97,6 +120,7 @@ class Engine:
             )
         self.conn.execute(f'DROP SCHEMA IF EXISTS "{translate.duck_catalog(catalog)}"."{schema}" CASCADE')
         self.catalog.grants.disown("SCHEMA", (catalog, schema))
+        self.catalog.relations.dropped_schema(catalog, schema)
         self.catalog.volumes.difference_update(
             {v for v in self.catalog.volumes if v[:2] == (catalog, schema)}
         )
@@ -115,16 +139,21 @@ class Engine:
         return EMPTY
 
     def _run_sql(self, tree: exp.Expr, ns: Namespace) -> Result:
+        original = tree.copy()
         tree = translate.ansi_division(translate.replace_session_functions(tree, ns))
+        tree = translate.date_sequences(tree)
         translate.rewrite_read_files(tree, self.volumes.local_path)
         self._resolve_tables(tree, ns)
         if isinstance(tree, exp.Merge):
             return self._merge(tree)
         if isinstance(tree, exp.Alter):
-            return self._alter(tree)
+            assert isinstance(original, exp.Alter)
+            return self._alter(tree, original, ns)
         if isinstance(tree, exp.Create | exp.Drop):
             tree.set("properties", None)
             self.conn.execute(translate.to_duckdb(tree))
+            assert isinstance(original, exp.Create | exp.Drop)
+            self._record_relation(original, ns)
             return Result(EMPTY)
         if isinstance(tree, exp.Insert | exp.Update | exp.Delete):
             return self._dml(tree)
@@ -156,7 +185,7 @@ class Engine:
         if scope is not None:
             self.catalog.require_catalog(scope)
         name = f"__information_schema_{catalog}_{view}"
-        self.conn.register(name, self.catalog.information_schema(view, scope))
+        self.conn.register(name, information_schema.view(self.catalog, view, scope))
         self._registered.append(name)
         alias = table.alias or view
         table.set("catalog", None)
@@ -181,7 +210,19 @@ class Engine:
         table, affected = merge.run(self.conn, tree)
         return Result(table, affected)
 
-    def _alter(self, tree: exp.Alter) -> Result:
+    def _record_relation(self, original: exp.Create | exp.Drop, ns: Namespace) -> None:
+        """Keep owner, times, comment, TBLPROPERTIES and view text of what was created or dropped."""
+        kind = (original.kind or "").upper()
+        target = original.this.this if isinstance(original.this, exp.Schema) else original.this
+        if kind not in ("TABLE", "VIEW") or not isinstance(target, exp.Table):
+            return
+        parts = translate.table_parts(target, ns)
+        if isinstance(original, exp.Create):
+            self.catalog.relations.created(parts, original, ns.user, self.clock.now())
+        else:
+            self.catalog.relations.dropped(parts)
+
+    def _alter(self, tree: exp.Alter, original: exp.Alter, ns: Namespace) -> Result:
         """`ADD COLUMNS (a T, b T)` adds several columns; duckdb takes one per statement."""
         table_sql = tree.this.sql("duckdb")
         existing = {
@@ -190,8 +231,10 @@ class Engine:
         }
         display = quoted_name(translate.dbx_catalog(tree.this.catalog) or "", tree.this.db, tree.this.name)
         actions = tree.args.get("actions") or []
-        if all(isinstance(a, exp.AlterSet) for a in actions):
-            return Result(EMPTY)  # SET TBLPROPERTIES: Delta table features have no duckdb counterpart
+        if all(isinstance(a, exp.AlterSet) for a in actions):  # SET TBLPROPERTIES: recorded, no duckdb effect
+            parts = translate.table_parts(original.this, ns)
+            self.catalog.relations.altered(parts, table_properties(original), [], self.clock.now())
+            return Result(EMPTY)
         for action in actions:
             defs = action.expressions if isinstance(action, exp.Schema) else [action]
             if not all(isinstance(col, exp.ColumnDef) for col in defs):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +55,16 @@ def parse(sql: str) -> exp.Expr:
     if len(trees) != 1:  # one statement per execute, as on a SQL warehouse
         raise errors.parse_error("empty statement" if not trees else "more than one statement")
     return trees[0]
+
+
+_LEADING_COMMENT = re.compile(r"\s*(?:/\*.*?\*/|--[^\n]*(?:\n|$))", re.S)
+
+
+def strip_leading_comments(sql: str) -> str:
+    """The statement without the comments before it, e.g. dbt's `/* {"app": "dbt", ...} */` query comment."""
+    while m := _LEADING_COMMENT.match(sql):
+        sql = sql[m.end() :]
+    return sql.strip()
 
 
 def quoted_name(*parts: str) -> str:
@@ -190,6 +201,32 @@ def ansi_division(tree: exp.Expr) -> exp.Expr:
         return node
 
     return tree.transform(replace)
+
+
+def date_sequences(tree: exp.Expr) -> exp.Expr:
+    """Databricks' `sequence(DATE, DATE [, step])` is an ARRAY<DATE> stepping a day unless told otherwise;
+    duckdb's generate_series over dates needs the step and yields timestamps."""
+
+    def replace(node: exp.Expr) -> exp.Expr:
+        if not (
+            isinstance(node, exp.GenerateSeries)
+            and _is_date(node.args.get("start"))
+            and _is_date(node.args.get("end"))
+        ):
+            return node
+        if node.args.get("step") is None:
+            node.set("step", exp.Interval(this=exp.Literal.string("1"), unit=exp.var("DAY")))
+        return exp.Cast(this=node, to=exp.DataType.build("ARRAY<DATE>"))
+
+    return tree.transform(replace)
+
+
+def _is_date(node: exp.Expr | None) -> bool:
+    return node is not None and (
+        node.is_type(exp.DType.DATE)
+        or (isinstance(node, exp.Cast) and node.to.is_type(exp.DType.DATE))
+        or isinstance(node, exp.TsOrDsToDate | exp.StrToDate | exp.CurrentDate)
+    )
 
 
 def _named_literal(value: str, name: str, node: exp.Expr) -> exp.Expr:

@@ -32,7 +32,8 @@ from tests.transform.dbt import ROOT, dbt_env, warehouse
 from tests.transform.landing import extract, load_delta, load_warehouse
 
 # Setup lands a company twice and builds on both engines: ~4 min on an idle 2-core machine, more when busy.
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(2400)]
+# One xdist worker builds the module fixture (two landings, two builds) once for every test here.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(2400), pytest.mark.xdist_group("dbt_databricks")]
 CATALOG, SCHEMA = "finance", "quickbooks"
 START = datetime(2026, 3, 1, tzinfo=UTC)  # the history spans a fiscal year end (Dec 2025)
 MARTS = ("general_ledger", "trial_balance", "profit_and_loss", "balance_sheet", "cash_flow",

@@ -29,10 +29,10 @@ def model_sources() -> set[str]:
     return {table["name"] for source in sources for table in source["tables"]}
 
 
-def entity_catalog() -> dict[str, Any]:
+def entity_catalog(reports: bool = False) -> dict[str, Any]:
     """The tap's catalog with the entity streams the models read selected (a stream lands as the table of
-    its name). Report streams are left out: the reconciliation's report tables are another test's business."""
-    wanted = model_sources() - set(REPORT_STREAMS)
+    its name), and with `reports` the report streams the reconciliation compares with as well."""
+    wanted = model_sources() if reports else model_sources() - set(REPORT_STREAMS)
     config = {"realm_id": "1", "client_id": "x", "client_secret": "y"}
     catalog: dict[str, Any] = TapQuickBooksOnline(config=config, validate_config=False).catalog_dict
     for entry in catalog["streams"]:
@@ -42,11 +42,11 @@ def entity_catalog() -> dict[str, Any]:
     return catalog
 
 
-def extract(emu: QBOEmulator, workdir: Path) -> Path:
+def extract(emu: QBOEmulator, workdir: Path, reports: bool = False) -> Path:
     """Run the tap over the emulator's company once; its Singer output goes to a file."""
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "tap.json").write_text(json.dumps(tap_config(emu, workdir)))
-    (workdir / "catalog.json").write_text(json.dumps(entity_catalog()))
+    (workdir / "catalog.json").write_text(json.dumps(entity_catalog(reports)))
     singer = workdir / "company.singer"
     args = [str(BIN / "tap-quickbooks-online"), "--config", str(workdir / "tap.json")]
     with singer.open("wb") as out, (workdir / "tap.log").open("wb") as log:

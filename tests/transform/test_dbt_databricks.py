@@ -54,13 +54,13 @@ class Builds:
     dbt: Path
 
 
-@pytest.fixture(scope="module")
-def builds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Builds]:
+@pytest.fixture(scope="module", params=[False, True], ids=["usd", "multicurrency"])
+def builds(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Builds]:
     dbt = dbt_dbx.dbt_databricks()
     work = tmp_path_factory.mktemp("dbt-databricks")
-    with QBOEmulator(seed=7, scale=0.1, start=START) as emu:
+    with QBOEmulator(seed=7, scale=0.1, start=START, multicurrency=request.param) as emu:
         emu.faults.throttle = False
-        singer = extract(emu, work / "tap")
+        singer = extract(emu, work / "tap", reports=True)
         as_of = (emu.clock.now().date() - timedelta(days=1)).isoformat()
     delta_root = load_delta(singer, work)
     duck = subprocess.run(
@@ -86,6 +86,7 @@ def test_build_passes_every_tieout_test_on_databricks(builds: Builds) -> None:
     tests = {uid.split(".")[2]: status for uid, status in statuses.items() if uid.startswith("test.")}
     assert set(TIEOUT_TESTS) <= set(tests)
     assert set(tests.values()) == {"pass"}, tests
+    assert any("ties_to_quickbooks" in name for name in tests), sorted(tests)
     models = [status for uid, status in statuses.items() if uid.startswith("model.")]
     assert len(models) > 50
     assert set(models) == {"success"}
@@ -107,6 +108,21 @@ def test_marts_hold_the_same_rows_as_on_duckdb(builds: Builds) -> None:
             assert len(got) == len(expected), mart
             assert _rows(got) == _rows(expected), mart
     assert builds.dbx.query(f"SELECT count(*) FROM {CATALOG}.finance.general_ledger")[0][0] > 500
+
+
+def test_every_report_figure_ties_to_quickbooks_on_databricks(builds: Builds) -> None:
+    """The reconciliation compared our statements with QBO's own reports, landed by the tap's report
+    streams in the warehouse, and every figure ties."""
+    compared = dict(
+        builds.dbx.query(
+            f"SELECT report, count(*) FROM {CATALOG}.finance.reconciliation "
+            "WHERE status = 'ties' GROUP BY report"
+        )
+    )
+    assert {"TrialBalance", "ProfitAndLoss", "BalanceSheet"} <= set(compared), compared
+    assert all(count > 0 for count in compared.values())
+    differing = builds.dbx.query(f"SELECT * FROM {CATALOG}.finance.reconciliation WHERE status <> 'ties'")
+    assert differing == []
 
 
 def test_trial_balance_nets_to_zero_every_month(builds: Builds) -> None:

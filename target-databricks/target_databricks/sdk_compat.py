@@ -69,8 +69,9 @@ class SeamTarget(Target):
 
     def _process_schema_message(self, message_dict: dict) -> None:
         self.before_schema_message(message_dict)
-        schema = self.schema_for_sdk(message_dict["schema"])
-        super()._process_schema_message({**message_dict, "schema": schema})
+        if isinstance(message_dict.get("schema"), dict):  # a malformed message gets singer-sdk's own error
+            message_dict = {**message_dict, "schema": self.schema_for_sdk(message_dict["schema"])}
+        super()._process_schema_message(message_dict)
 
     def _write_state_message(self, state: dict) -> None:
         self.before_state_message(state)

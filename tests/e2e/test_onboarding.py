@@ -72,6 +72,10 @@ def test_initialize_and_config_test_of_both_plugins(meltano: MeltanoProject, emu
     audit = DeltaTable(str(meltano.delta_schema_dir / "_audit")).to_pyarrow_table()
     assert "meltano_test_stream" in audit.column("stream").to_pylist()  # landed; audit row kept
     assert not (meltano.delta_schema_dir / "meltano_test_stream").exists()  # cleaned up
+    # Meltano fails a loader test whose output has the word "error" or "exception" on any line.
+    loader_lines = [line for line in output.splitlines() if "target-databricks" in line]
+    flagged = [line for line in loader_lines if "error" in line.lower() or "exception" in line.lower()]
+    assert flagged == []
     if result.returncode == 0:
         assert "Test data was written to your target system" in output, output[-4000:]
     else:

@@ -144,8 +144,8 @@ def declared_settings() -> dict[str, Any]:
             "retry_seconds",
             th.IntegerType,
             "Retry seconds",
-            # No "error" word in descriptions: singer-sdk logs this schema at debug level, and Meltano's loader
-            # test fails on any output line with "error" or "exception" in it.
+            # No "error" word in descriptions: singer-sdk logs this schema at debug level, and Meltano's
+            # loader test fails on any output line with "error" or "exception" in it.
             "How long one write may keep retrying transient warehouse or storage faults (503, dropped "
             "connections, throttling) before the run stops, naming the fault, with no new state.",
             default=180,

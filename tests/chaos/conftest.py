@@ -19,8 +19,7 @@ from tap_quickbooks_online.entities import BY_STREAM
 
 from tests.chaos import truth
 from tests.emulators.qbo import QBOEmulator
-from tests.tap.harness import tap_config
-from tests.webhooks.e2e import catalog_selecting
+from tests.tap.harness import catalog_for, tap_config
 from tests.webhooks.pipeline import last_state, save_state, start_pipeline
 
 STREAMS = ("customers", "invoices", "time_activities")
@@ -62,7 +61,7 @@ class Rig:
 
     def select(self, *streams: str) -> None:
         self.streams = streams
-        (self.workdir / "catalog.json").write_text(json.dumps(catalog_selecting(streams)))
+        (self.workdir / "catalog.json").write_text(json.dumps(catalog_for(list(streams))))
 
     def state(self) -> dict[str, Any]:
         path = self.workdir / "state.json"

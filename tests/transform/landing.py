@@ -12,11 +12,10 @@ from typing import Any
 
 import yaml
 from tap_quickbooks_online.reports import BY_STREAM as REPORT_STREAMS
-from tap_quickbooks_online.tap import TapQuickBooksOnline
 
 from tests.emulators.databricks import DatabricksEmulator
 from tests.emulators.qbo import QBOEmulator
-from tests.tap.harness import tap_config
+from tests.tap.harness import catalog_for, tap_config
 from tests.transform.dbt import TRANSFORM
 
 BIN = Path(sys.executable).parent
@@ -33,13 +32,7 @@ def entity_catalog(reports: bool = False) -> dict[str, Any]:
     """The tap's catalog with the entity streams the models read selected (a stream lands as the table of
     its name), and with `reports` the report streams the reconciliation compares with as well."""
     wanted = model_sources() if reports else model_sources() - set(REPORT_STREAMS)
-    config = {"realm_id": "1", "client_id": "x", "client_secret": "y"}
-    catalog: dict[str, Any] = TapQuickBooksOnline(config=config, validate_config=False).catalog_dict
-    for entry in catalog["streams"]:
-        for meta in entry["metadata"]:
-            if meta["breadcrumb"] == []:
-                meta["metadata"]["selected"] = entry["tap_stream_id"] in wanted
-    return catalog
+    return catalog_for(sorted(wanted))
 
 
 def extract(emu: QBOEmulator, workdir: Path, reports: bool = False) -> Path:

@@ -11,10 +11,9 @@ from typing import Any
 
 from deltalake import DeltaTable
 from tap_quickbooks_online.inbox import Inbox
-from tap_quickbooks_online.tap import TapQuickBooksOnline
 
 from tests.emulators.qbo import QBOEmulator
-from tests.tap.harness import tap_config
+from tests.tap.harness import catalog_for, tap_config
 
 from .helpers import VERIFIER_TOKEN, make_settings, running_receiver
 from .pipeline import PipelineResult, run_pipeline
@@ -62,17 +61,6 @@ class Rig:
         return json.loads((self.workdir / "state.json").read_text())
 
 
-def catalog_selecting(streams: tuple[str, ...]) -> dict[str, Any]:
-    """The tap's discovered catalog with exactly `streams` selected."""
-    config = {"realm_id": "1", "client_id": "x", "client_secret": "y"}
-    catalog: dict[str, Any] = TapQuickBooksOnline(config=config, validate_config=False).catalog_dict
-    for entry in catalog["streams"]:
-        for meta in entry["metadata"]:
-            if meta["breadcrumb"] == []:
-                meta["metadata"]["selected"] = entry["tap_stream_id"] in streams
-    return catalog
-
-
 def prepare_workdir(emu: QBOEmulator, workdir: Path, **tap_overrides: Any) -> dict[str, Any]:
     """tap.json (pointing at the emulator and the inbox), target.json (local Delta) and catalog.json."""
     config = tap_config(
@@ -85,7 +73,7 @@ def prepare_workdir(emu: QBOEmulator, workdir: Path, **tap_overrides: Any) -> di
     )
     (workdir / "tap.json").write_text(json.dumps(config))
     (workdir / "target.json").write_text(json.dumps({"delta_root": str(workdir / "delta")}))
-    (workdir / "catalog.json").write_text(json.dumps(catalog_selecting(STREAMS)))
+    (workdir / "catalog.json").write_text(json.dumps(catalog_for(list(STREAMS))))
     return config
 
 

@@ -57,6 +57,7 @@ class Loader:
         self.logger = logging.getLogger("target_databricks.load")
         self._columns: dict[TableRef, dict[str, str] | None] = {}
         self._overwritten: set[TableRef] = set()
+        self._tables: dict[tuple[str, str], set[str]] = {}  # (catalog, schema) → its tables, listed once
         self._audit_rows: list[audit.AuditRow] = []  # written by flush_audit, before each STATE
         self._audit_lock = threading.Lock()  # sinks may drain in parallel threads
 
@@ -94,7 +95,8 @@ class Loader:
         if batch.plan.method == "overwrite":
             self._columns.pop(batch.table, None)
         elif existing is None:
-            self.engine.create_table(batch.table, batch.data.schema)
+            if not self.engine.writes_create_tables:
+                self.engine.create_table(batch.table, batch.data.schema)
             self._columns[batch.table] = _described(batch.data.schema)
         elif verdict.add:
             self.engine.add_columns(batch.table, verdict.add)
@@ -103,10 +105,10 @@ class Loader:
     def ensure_table(self, stream: str, table: TableRef, schema: pa.Schema) -> None:
         """Create the stream's table, empty and typed from its SCHEMA, unless it exists: a stream that sent
         no records (a company without credit-card payments) still gets a table models can select from.
-        One idempotent statement (CREATE TABLE IF NOT EXISTS), no look-up first: most streams of an
-        incremental run send no records, and their tables exist."""
-        if self._columns.get(table) is not None:
-            return  # known this run (written, or created by another stream mapped to it)
+        Most streams of an incremental run send no records and their tables exist, so existence comes
+        from one listing of the schema per run, not one statement per stream."""
+        if self._columns.get(table) is not None or table.name.lower() in self._listed(table):
+            return  # known this run (written, or created by another stream mapped to it), or listed
         verdict = check_batch(self.mapping_for(stream, table.name), None, schema, evolve=self.evolve)
         if verdict.problems:
             self.logger.warning(
@@ -124,6 +126,20 @@ class Loader:
                 f"{stream}: creating its table {table} (the stream sent no records) failed: "
                 f"{describe(exc, self.secrets)}; no state was emitted, so rerun once fixed"
             ) from exc
+        self._listed(table).add(table.name.lower())
+
+    def _listed(self, table: TableRef) -> set[str]:
+        """The tables of `table`'s schema, listed once per run."""
+        where = (table.catalog, table.schema)
+        if where not in self._tables:
+            try:
+                self._tables[where] = self.engine.table_names(*where)
+            except Exception as exc:
+                raise LoadFailed(
+                    f"listing the tables of {table.catalog}.{table.schema} failed: "
+                    f"{describe(exc, self.secrets)}; no state was emitted, so rerun once fixed"
+                ) from exc
+        return self._tables[where]
 
     def columns(self, table: TableRef) -> dict[str, str] | None:
         if self._columns.get(table) is None:

@@ -95,6 +95,10 @@ def show_schemas(catalog: str) -> str:
     return f"SHOW SCHEMAS IN {quote(catalog)}"
 
 
+def show_tables(catalog: str, schema: str) -> str:
+    return f"SHOW TABLES IN {quote(catalog)}.{quote(schema)}"
+
+
 def volume_exists(catalog: str, schema: str, volume: str) -> str:
     return (
         f"SELECT volume_name FROM {quote(catalog)}.information_schema.volumes "

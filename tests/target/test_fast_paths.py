@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
 import gc
@@ -54,8 +55,17 @@ def _with(record: dict, path: tuple, value: Any) -> dict:
     return changed
 
 
-def test_msgspec_mirror_is_never_more_lenient_than_the_schema() -> None:
-    schema = {**INVOICE_SCHEMA, "properties": {**INVOICE_SCHEMA["properties"], "Count": {"type": "integer"}}}
+CLOSED = {
+    "additionalProperties": False,
+    "required": ["realm_id", "Id"],
+    "$schema": "http://json-schema.org/draft-07/schema#",
+}
+
+
+@pytest.mark.parametrize("shape", [{}, CLOSED], ids=["open", "closed-with-required"])
+def test_msgspec_mirror_is_never_more_lenient_than_the_schema(shape: dict) -> None:
+    properties = {**INVOICE_SCHEMA["properties"], "Count": {"type": "integer"}}
+    schema = {**INVOICE_SCHEMA, **shape, "properties": properties}
     mirrored = _mirror_or_none(schema)
     assert mirrored is not None
     reference = fastjsonschema.compile(schema, use_default=False, use_formats=False)
@@ -70,6 +80,28 @@ def test_msgspec_mirror_is_never_more_lenient_than_the_schema() -> None:
         reference(candidate)  # raises if the mirror accepted a record the schema refuses
         checked += 1
     assert checked > 50  # the comparison really ran on accepted records
+    for extra in ({"Unknown": 1}, {}):  # a missing required key, an undeclared one
+        candidate = {k: v for k, v in base.items() if k != "Id"} if not extra else {**base, **extra}
+        with pytest.raises(fastjsonschema.JsonSchemaValueException) if shape else contextlib.nullcontext():
+            reference(candidate)
+        if shape:
+            with pytest.raises(msgspec.ValidationError):
+                msgspec.convert(candidate, mirrored, builtin_types=NATIVE)
+
+
+def test_every_tap_stream_schema_is_mirrored_so_fastjsonschema_is_never_compiled_for_valid_records() -> None:
+    """The tap's schemas (closed top level, `required` in reports) take the msgspec path; compiling
+    fastjsonschema for a QBO transaction costs ~0.3 s, once per stream and run."""
+    from tests.tap.harness import catalog_for
+
+    schemas = {entry["tap_stream_id"]: entry["schema"] for entry in catalog_for([])["streams"]}
+    assert len(schemas) > 40
+    assert [name for name, schema in schemas.items() if _mirror_or_none(schema) is None] == []
+    validator = FastValidator(schemas["invoices"])
+    validator.validate({"realm_id": "1", "Id": "7", "Line": [{"Amount": Decimal("1.5")}]})
+    assert validator._compiled is None
+    with pytest.raises(InvalidRecord, match="must not contain"):
+        validator.validate({"realm_id": "1", "Id": "7", "NotAField": 1})
 
 
 @pytest.mark.parametrize(
@@ -100,7 +132,7 @@ def test_values_the_mirror_refuses_but_the_schema_allows_are_accepted() -> None:
         ({"type": "string", "enum": ["a", "b"]}, "c"),
         ({"type": "number", "minimum": 0}, Decimal("-1.5")),
         ({"anyOf": [{"type": "string"}, {"type": "integer"}]}, []),
-        ({"type": "object", "properties": {"x": {"type": "string"}}, "required": ["x"]}, {"y": "1"}),
+        ({"type": "object", "additionalProperties": {"type": "string"}}, {"y": 1}),
     ],
 )
 def test_schemas_beyond_the_mirror_are_validated_by_fastjsonschema(prop: dict, bad: Any) -> None:
@@ -108,6 +140,16 @@ def test_schemas_beyond_the_mirror_are_validated_by_fastjsonschema(prop: dict, b
     assert _mirror_or_none(schema) is None
     with pytest.raises(InvalidRecord):
         FastValidator(schema).validate({"P": bad})
+
+
+def test_required_keys_are_checked_on_the_mirror_path_too() -> None:
+    schema = {
+        "type": "object",
+        "properties": {"P": {"type": "object", "properties": {"x": {"type": "string"}}, "required": ["x"]}},
+    }
+    assert _mirror_or_none(schema) is not None
+    with pytest.raises(InvalidRecord, match="must contain"):
+        FastValidator(schema).validate({"P": {"y": "1"}})
 
 
 def test_key_ranges_bound_string_and_integer_keys_only() -> None:

@@ -66,9 +66,14 @@ class Engine(Protocol):
     """Everything engine-specific; the sink recipe, mapping, audit and quarantine are shared."""
 
     name: str
+    # A write into a missing table creates it (typed from the batch), so the loader need not create first.
+    writes_create_tables: bool
 
     def columns(self, table: TableRef) -> dict[str, str] | None:
         """Column name → Databricks type (lower case, as DESCRIBE shows it); None if the table is missing."""
+
+    def table_names(self, catalog: str, schema: str) -> set[str]:
+        """The tables in `catalog.schema`, lower case (empty when the schema does not exist)."""
 
     def create_table(self, table: TableRef, schema: pa.Schema) -> None:
         """Create the table if it does not exist."""

@@ -28,6 +28,7 @@ from target_databricks.types import databricks_type
 
 class DatabricksEngine:
     name = "databricks"
+    writes_create_tables = False
 
     def __init__(self, settings: Settings) -> None:
         self.connection = Connection(settings)
@@ -57,6 +58,15 @@ class DatabricksEngine:
                 break  # partitioning and detail sections follow the columns
             columns[name] = str(row.get("data_type")).lower()
         return columns
+
+    def table_names(self, catalog: str, schema: str) -> set[str]:
+        try:
+            rows = self._run(sql.show_tables(catalog, schema))
+        except Exception as exc:
+            if _missing(exc):
+                return set()
+            raise
+        return {str(row.get("tableName")).lower() for row in rows if not row.get("isTemporary")}
 
     def create_table(self, table: TableRef, schema: pa.Schema) -> None:
         self._ensure_schema(table.catalog, table.schema)

@@ -24,6 +24,7 @@ WholeMode = Literal["overwrite", "append"]
 
 class DeltaEngine:
     name = "delta"
+    writes_create_tables = True  # write_deltalake creates it: DeltaTable.create first is one more commit
 
     def __init__(self, settings: Settings) -> None:
         self.root = settings.delta_root.rstrip("/")
@@ -44,6 +45,19 @@ class DeltaEngine:
             return None
         schema = pa.schema(delta.schema().to_arrow())
         return {f.name: databricks_type(f.type).lower() for f in schema}
+
+    def table_names(self, catalog: str, schema: str) -> set[str]:
+        """Folders of `<delta_root>/<catalog>/<schema>` holding a Delta log: one listing, local or remote."""
+        from pyarrow import fs
+
+        filesystem, path = fs.FileSystem.from_uri(_absolute(f"{self.root}/{catalog}/{schema}"))
+        listing = filesystem.get_file_info(fs.FileSelector(path, allow_not_found=True, recursive=False))
+        folders = [info.base_name for info in listing if info.type == fs.FileType.Directory]
+        return {
+            name.lower()
+            for name in folders
+            if DeltaTable.is_deltatable(f"{self.root}/{catalog}/{schema}/{name}", self.storage_options)
+        }
 
     @retry_transient
     def create_table(self, table: TableRef, schema: pa.Schema) -> None:
@@ -84,14 +98,26 @@ class DeltaEngine:
             merge_schema=True,  # without it delta-rs silently drops new source columns
         )
 
+    def _holds_rows(self, table: TableRef) -> bool:
+        """False for a table with no data files (just created, or created empty for a stream without
+        records): a MERGE into it inserts what it may insert and matches nothing, so a plain append does
+        the same in a fraction of the time (a MERGE plans a join over every nested column). Checked inside
+        the retried write, so a retry after an append that did commit sees the rows and merges."""
+        delta = self._open(table)
+        return delta is not None and bool(delta.file_uris())
+
     def _insert_missing(self, table: TableRef, batch: pa.Table, keys: Sequence[str]) -> WriteCounts:
         """An append a retry cannot duplicate: rows whose key the table already holds are skipped."""
-        if not keys:
+        if not keys or not self._holds_rows(table):
             return self._write_whole(table, batch, "append")
         metrics = self._merger(table, batch, keys).when_not_matched_insert_all().execute()
         return WriteCounts(inserted=int(metrics.get("num_target_rows_inserted", 0)))
 
     def _merge(self, table: TableRef, batch: pa.Table, spec: MergeSpec) -> WriteCounts:
+        if not self._holds_rows(table):
+            insert_if = sql.insert_condition(spec, ansi_quote) if DELETED in batch.column_names else None
+            rows = batch.filter(pc.is_null(batch.column(DELETED))) if insert_if else batch
+            return self._write_whole(table, rows, "append")
         if not soft_deletes(batch, spec):
             return self._merge_once(table, batch, spec)
         # delta-rs counts a soft delete as an update: the delete records merge on their own to be counted.

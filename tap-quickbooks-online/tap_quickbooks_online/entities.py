@@ -19,6 +19,7 @@ The whole list, with what Intuit documents for each, is in docs/qbo-entities.md.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -28,6 +29,7 @@ import msgspec
 
 Kind = Literal["list", "transaction", "singleton"]
 SCHEMA_DIR = Path(__file__).with_name("schemas")
+SHARED_REF = re.compile(r"shared/[A-Za-z0-9]+\.json")
 ALL_ACTIVE = "Active IN (true, false)"
 
 
@@ -122,6 +124,11 @@ def _fragment(relative: str) -> dict[str, Any]:
 @cache
 def _inlined_fragment(relative: str) -> Any:
     """A shared fragment with its own references inlined, once per process (Line is in ~17 streams)."""
+    if not SHARED_REF.fullmatch(relative) or not (SCHEMA_DIR / relative).is_file():
+        raise ValueError(
+            f"a schema refers to {relative!r}, which is not one of the tap's schema files; refer only to "
+            "shared/<Type>.json as discovery writes them, or inline the schema"
+        )
     return _inline(_fragment(relative))
 
 
@@ -134,6 +141,24 @@ def _inline(node: Any) -> Any:
     if isinstance(node, list):
         return [_inline(item) for item in node]
     return node
+
+
+def inline_references(schema: dict[str, Any]) -> dict[str, Any]:
+    """A catalog schema with its `{"$ref": "shared/X.json"}` nodes replaced by the tap's fragments."""
+    inlined: dict[str, Any] = _inline(schema)
+    return inlined
+
+
+def catalog_schema(entity: Entity) -> dict[str, Any]:
+    """The stream's schema as the catalog carries it: every top-level property typed, deeper QBO types
+    (a transaction's Line, ~115 KB inlined, in ~17 streams) as `$ref` to the tap's schema files. Meltano
+    reads, rewrites and hands back the catalog every run, and the tap parses it: a 2.6 MB catalog
+    becomes ~0.3 MB. The SCHEMA messages carry the inlined schema (inline_references)."""
+    schema = msgspec.json.decode(msgspec.json.encode(_fragment(f"{entity.stream_name}.json")))
+    for name, node in schema["properties"].items():
+        if set(node) == {"$ref"}:
+            schema["properties"][name] = msgspec.json.decode(msgspec.json.encode(_fragment(node["$ref"])))
+    return schema
 
 
 def load_schema(entity: Entity) -> dict[str, Any]:

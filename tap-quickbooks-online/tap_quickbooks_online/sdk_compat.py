@@ -11,32 +11,47 @@ from __future__ import annotations
 
 import abc
 import contextlib
+import copy
 import inspect
 from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from types import FrameType
 from typing import TYPE_CHECKING, Any, Protocol
 
+import msgspec
 from singer_sdk import Stream, Tap
+from singer_sdk.helpers import _catalog
+from singer_sdk.helpers._catalog import get_selected_schema
 from singer_sdk.mapper import PluginMapper
 from singer_sdk.plugin_base import PluginBase
 from singer_sdk.streams._state import StreamStateManager
 
 if TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
+    from singer_sdk.singerlib import CatalogEntry
+
+_ENCODER = msgspec.json.Encoder(decimal_format="number")
+_DECODER = msgspec.json.Decoder(float_hook=Decimal)
 
 
 @dataclass(frozen=True)
 class PrivateName:
     """A name singer-sdk does not promise to keep: a private attribute, or a method marked final."""
 
-    owner: type
+    owner: Any  # a class, or a private module
     name: str
     why: str
+
+    @property
+    def owner_name(self) -> str:
+        """The class's name, or the module's last part (`_catalog`), as code spells it."""
+        return str(self.owner.__name__).rsplit(".", 1)[-1]
 
 
 PRIVATE_NAMES: tuple[PrivateName, ...] = (
     PrivateName(PluginBase, "_mapper", "set up stream maps on first use (LazyMapperTap)"),
+    PrivateName(_catalog, "get_selected_schema", "stream maps from catalog_schema (LazyMapperTap)"),
     PrivateName(Tap, "_handle_termination", "SIGTERM/SIGINT end the run at once (LazyMapperTap)"),
     PrivateName(Tap, "sync_all", "final: wrapped to start and end the run (LazyMapperTap)"),
     PrivateName(Tap, "run_sync_dry_run", "final: wrapped to end the run (LazyMapperTap)"),
@@ -59,7 +74,7 @@ def missing_private_names() -> list[str]:
     for private in PRIVATE_NAMES:
         source = inspect.getsource(private.owner)
         if not hasattr(private.owner, private.name) and f"self.{private.name}" not in source:
-            missing.append(f"{private.owner.__name__}.{private.name}")
+            missing.append(f"{private.owner_name}.{private.name}")
     return missing
 
 
@@ -84,6 +99,20 @@ class LazyMapperTap(Tap):
     @mapper.setter
     def mapper(self, mapper: PluginMapper) -> None:
         self._mapper = mapper
+
+    def setup_mapper(self) -> None:
+        """singer-sdk's stream maps, each registered from `catalog_schema(entry)` (a dict, copied at C
+        speed) instead of the parsed catalog's schema objects turned back into dicts."""
+        PluginBase.setup_mapper(self)  # the mapper alone; Tap.setup_mapper would register from `catalog`
+        for entry in self.catalog.streams:
+            name = entry.stream or entry.tap_stream_id
+            schema = FastCopySchema(self.catalog_schema(entry))
+            selected = get_selected_schema(name, schema, entry.metadata.resolve_selection())
+            self.mapper.register_raw_stream_schema(name, selected, entry.key_properties)
+
+    def catalog_schema(self, entry: CatalogEntry) -> dict[str, Any]:
+        """The JSON schema the stream's SCHEMA messages start from."""
+        return entry.schema.to_dict()
 
     def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
         self.on_termination(signum)
@@ -123,6 +152,17 @@ class LazyMapperTap(Tap):
             self.after_sync_error()
             raise
         self.after_sync()
+
+
+class FastCopySchema(dict[str, Any]):
+    """A JSON schema whose deep copy is a msgspec round trip: singer-sdk deep-copies every stream's schema
+    several times as it sets up stream maps, with Python's generic (slow) `copy.deepcopy`."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> FastCopySchema:
+        try:
+            return FastCopySchema(_DECODER.decode(_ENCODER.encode(self)))
+        except (TypeError, msgspec.EncodeError):  # not plain JSON: the slow way
+            return FastCopySchema(copy.deepcopy(dict(self), memo))
 
 
 class BlockWriter(Protocol):

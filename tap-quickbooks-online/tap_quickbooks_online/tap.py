@@ -7,12 +7,14 @@ import os
 import signal
 import sys
 from functools import cached_property
-from typing import Any, NoReturn
+from pathlib import Path, PurePath
+from typing import TYPE_CHECKING, Any, NoReturn
 
+import msgspec
 from singer_sdk import Stream
 
 from . import discovery_cache
-from .entities import ENTITIES, Entity
+from .entities import BY_STREAM, ENTITIES, Entity, catalog_schema, inline_references
 from .errors import QBOError, install_log_redaction, register_secret
 from .interpreter import tune_interpreter
 from .report_stream import ReportStream
@@ -23,6 +25,9 @@ from .settings import CONFIG_SCHEMA, Settings, secret_names
 from .streams import QBOStream
 from .token_store import KEY_ENV
 from .writer import BufferedMsgSpecWriter
+
+if TYPE_CHECKING:
+    from singer_sdk.singerlib import CatalogEntry
 
 
 class TapQuickBooksOnline(LazyMapperTap):
@@ -35,6 +40,13 @@ class TapQuickBooksOnline(LazyMapperTap):
 
     def __init__(self, **kwargs: Any) -> None:
         install_log_redaction()
+        catalog = kwargs.get("catalog")
+        if isinstance(catalog, str | PurePath):  # read once here: its raw schemas keep their $refs
+            catalog = kwargs["catalog"] = msgspec.json.decode(Path(catalog).read_bytes())
+        self._raw_schemas: dict[str, dict[str, Any]] = {}
+        if isinstance(catalog, dict):
+            streams = catalog.get("streams") or []
+            self._raw_schemas = {s["tap_stream_id"]: s["schema"] for s in streams if "schema" in s}
         super().__init__(**kwargs)
         for name in secret_names():
             register_secret(self.config.get(name))
@@ -60,9 +72,37 @@ class TapQuickBooksOnline(LazyMapperTap):
         """Static and offline: schemas come from files (entities) and reports.py, never from the API."""
         return [*(QBOStream(self, entity) for entity in ENTITIES), *(ReportStream(self, r) for r in REPORTS)]
 
+    @property
+    def catalog_dict(self) -> dict[str, Any]:
+        """singer-sdk's catalog, with each entity's deeper QBO types as $refs (entities.catalog_schema)."""
+        catalog: dict[str, Any] = super().catalog_dict
+        for entry in catalog["streams"]:
+            if (entity := BY_STREAM.get(entry["tap_stream_id"])) is not None:
+                entry["schema"] = catalog_schema(entity)
+        return catalog
+
+    def catalog_schema(self, entry: CatalogEntry) -> dict[str, Any]:
+        """The input catalog's schema with its $refs inlined; streams it does not carry (no catalog given)
+        start from their own schema."""
+        raw = self._raw_schemas.get(entry.tap_stream_id)
+        if raw is not None:
+            return inline_references(raw)
+        stream = self.streams.get(entry.tap_stream_id)
+        return stream.schema if stream is not None else entry.schema.to_dict()
+
     def run_discovery(self) -> str:
-        """singer-sdk's discovery, its output kept for the next run (discovery_cache)."""
-        catalog_text = super().run_discovery()
+        """The catalog, one stream per line, printed and kept for the next run (discovery_cache).
+
+        Meltano reads discovery output a line at a time (asyncio, 64 KiB per line at most): singer-sdk's
+        indented catalog is ~50k lines, one per stream is 48; a stream too wide for one line is indented.
+        """
+        catalog = self.catalog_dict
+        lines = [msgspec.json.encode(entry).decode() for entry in catalog["streams"]]
+        if set(catalog) == {"streams"} and all(len(line) < DISCOVERY_LINE_LIMIT for line in lines):
+            catalog_text = '{"streams": [\n' + ",\n".join(lines) + "\n]}"
+        else:
+            catalog_text = self.catalog_json_text
+        print(catalog_text)
         discovery_cache.store(catalog_text)
         return catalog_text
 
@@ -124,6 +164,7 @@ class TapQuickBooksOnline(LazyMapperTap):
             self.logger.info(self._run.summary())
 
 
+DISCOVERY_LINE_LIMIT = 60_000  # below asyncio's default StreamReader limit (64 KiB), which Meltano uses
 CHECK_INPUTS = "Check the --config, --state and --catalog files."
 
 

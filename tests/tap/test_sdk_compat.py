@@ -100,7 +100,7 @@ def test_the_seam_declares_what_it_uses() -> None:
     """Each singer-sdk private name sdk_compat.py uses is in PRIVATE_NAMES, so the test above watches it."""
     used = {name for _, name, _ in violations(SEAM.read_text(), sdk_private_names(), final_methods())}
     declared = {p.name for p in sdk_compat.PRIVATE_NAMES} | {
-        p.owner.__name__ for p in sdk_compat.PRIVATE_NAMES
+        p.owner_name for p in sdk_compat.PRIVATE_NAMES
     }
     undeclared = used - declared - {"setup_mapper", "_state"}  # a public Tap parameter; the module of
     assert not undeclared, sorted(undeclared)  # StreamStateManager (declared by its class)

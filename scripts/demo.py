@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -77,17 +78,36 @@ def meltano(env: dict[str, str], *args: str) -> float:
     return time.monotonic() - started
 
 
-def mutate(emu: dict[str, str]) -> None:
-    """A day at the office: a new invoice, a customer update, a deleted bill and a voided invoice."""
-    store = json.load(urllib.request.urlopen(f"{emu['admin_url']}/store?entity=Invoice"))["Invoice"]
-    bills = json.load(urllib.request.urlopen(f"{emu['admin_url']}/store?entity=Bill"))["Bill"]
-    template, to_void = store[0], store[1]
+def stored(emu: dict[str, str], entity: str) -> list[dict[str, Any]]:
+    url = f"{emu['admin_url']}/store?entity={entity}"
+    records: list[dict[str, Any]] = json.load(urllib.request.urlopen(url))[entity]
+    return records
+
+
+def newest(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(records, key=lambda r: (r["TxnDate"], int(r["Id"])), reverse=True)
+
+
+def months_back(day: str) -> int:
+    """Whole months from `day`'s month to this one: the report lookback that re-reads `day`."""
+    then, today = date.fromisoformat(day), date.today()
+    return max(0, (today.year - then.year) * 12 + today.month - then.month)
+
+
+def mutate(emu: dict[str, str]) -> int:
+    """A day at the office: a new invoice, a deleted bill and a voided invoice, among the newest documents.
+
+    Returns the report lookback (months) that covers every date they touched."""
+    invoices = newest(stored(emu, "Invoice"))
+    bills = newest(stored(emu, "Bill"))
+    template, to_void, to_delete = invoices[0], invoices[1], bills[0]
     new = admin(emu, "mutate/create", {"entity": "Invoice", "fields": {
         "CustomerRef": template["CustomerRef"], "Line": template["Line"], "TxnDate": template["TxnDate"]}})
     admin(emu, "mutate/void", {"entity": "Invoice", "id": to_void["Id"]})
-    admin(emu, "mutate/delete", {"entity": "Bill", "id": bills[0]["Id"]})
+    admin(emu, "mutate/delete", {"entity": "Bill", "id": to_delete["Id"]})
     print(f"\nIn QuickBooks: created invoice {new['record']['Id']}, voided invoice {to_void['Id']}, "
-          f"deleted bill {bills[0]['Id']}.")
+          f"deleted bill {to_delete['Id']}.")
+    return max(months_back(r["TxnDate"]) for r in (template, to_void, to_delete))
 
 
 def main() -> None:
@@ -100,12 +120,16 @@ def main() -> None:
         print(f"QBO emulator at {emu['base_url']} (company {emu['realm_id']}); full sync running...")
         took = meltano(env, "run", "tap-quickbooks-online", "target-databricks")
         print(f"Full sync took {took:.1f} s.")
+        took = meltano(env, "run", "tap-quickbooks-online--reports", "target-databricks")
+        print(f"QuickBooks' own reports (every month since start_date) took {took:.1f} s.")
         summary.summarise(OUT / "delta" / "main" / "quickbooks")
-        mutate(emu)
+        lookback = mutate(emu)
         env["TAP_QUICKBOOKS_ONLINE_CDC_INTERVAL"] = "0"  # poll CDC now rather than in 3 hours
-        # Read QBO's reports again now (not tomorrow), every month back: the changes above are back-dated.
+        # Read QBO's reports again now (not tomorrow), back to the oldest month the changes touched.
         env["TAP_QUICKBOOKS_ONLINE_REPORT_INTERVAL"] = "0"
-        env["TAP_QUICKBOOKS_ONLINE_REPORT_LOOKBACK_MONTHS"] = "36"
+        env["TAP_QUICKBOOKS_ONLINE_REPORT_LOOKBACK_MONTHS"] = str(lookback)
+        took = meltano(env, "run", "tap-quickbooks-online--reports", "target-databricks")
+        print(f"Reports of the last {lookback + 1} month(s) re-read in {took:.1f} s.")
         took = meltano(env, "run", "tap-quickbooks-online", "target-databricks")
         print(f"Incremental sync took {took:.1f} s.")
         summary.last_run(OUT / "delta" / "main" / "quickbooks")

@@ -16,6 +16,7 @@ import fastjsonschema
 import msgspec
 import pyarrow as pa
 import pytest
+from deltalake import DeltaTable
 from singer_sdk.exceptions import InvalidRecord
 from target_databricks.arrow import newest_per_key
 from target_databricks.engines.delta import _key_ranges
@@ -193,6 +194,53 @@ def test_merge_with_integer_keys_updates_in_place(tmp_path: Path) -> None:
         (5, "new"),
         (7, "new"),
     ]
+
+
+def _operations(harness: Harness, table: str = "invoices") -> list[str]:
+    path = Path(harness.config["delta_root"]) / "main" / "quickbooks" / table
+    return [entry["operation"] for entry in reversed(DeltaTable(str(path)).history())]
+
+
+def test_a_run_into_an_empty_table_appends_batches_of_new_keys_and_merges_repeats(tmp_path: Path) -> None:
+    """Batches whose keys the run has not written append; one that repeats a key MERGEs (newest wins)."""
+    harness = Harness(tmp_path)
+    first = [invoice(str(i), DocNumber="v1") for i in range(6)]
+    again = [invoice("2", sync="1", updated="2024-03-02T10:00:00Z", DocNumber="v2"), invoice("6")]
+    stale = [invoice("3", sync="0", updated="2024-02-01T10:00:00Z", DocNumber="stale"), invoice("7")]
+    harness.run([schema_message(), *first, *again, *stale], batch_size_rows=2)
+    assert _operations(harness) == ["WRITE", "WRITE", "WRITE", "MERGE", "MERGE"]
+    rows = {r["Id"]: r["DocNumber"] for r in harness.rows()}
+    assert rows == {"0": "v1", "1": "v1", "2": "v2", "3": "v1", "4": "v1", "5": "v1", "6": None, "7": None}
+    assert sum(a["inserted"] for a in harness.audit()) == 8
+    assert sum(a["updated"] for a in harness.audit()) == 1
+
+
+def test_composite_keys_count_as_written_only_whole(tmp_path: Path) -> None:
+    """(realm, Id) pairs: the same Id in another realm is a new key, the same pair a repeat."""
+    harness = Harness(tmp_path)
+    other_realm = invoice("1", DocNumber="other")
+    other_realm["record"]["realm_id"] = "2"
+    repeat = invoice("1", sync="1", updated="2024-03-02T10:00:00Z", DocNumber="v2")
+    harness.run([schema_message(), invoice("1"), other_realm, repeat], batch_size_rows=1)
+    assert _operations(harness) == ["WRITE", "WRITE", "MERGE"]
+    assert sorted((r["realm_id"], r["DocNumber"]) for r in harness.rows()) == [
+        ("2", "other"),
+        ("9341453050298741", "v2"),
+    ]
+
+
+def test_a_table_holding_rows_before_the_run_is_always_merged(tmp_path: Path) -> None:
+    harness = Harness(tmp_path)
+    harness.run([schema_message(), invoice("1")])
+    harness.run([schema_message(), invoice("2"), invoice("3")], batch_size_rows=1)
+    assert _operations(harness) == ["WRITE", "MERGE", "MERGE"]
+
+
+def test_hard_deletes_of_unknown_keys_are_not_appended(tmp_path: Path) -> None:
+    harness = Harness(tmp_path)
+    deleted = invoice("9", _sdc_deleted_at="2024-03-03T00:00:00Z")
+    harness.run([schema_message(), invoice("1"), deleted, invoice("2")], batch_size_rows=1, hard_delete=True)
+    assert sorted(r["Id"] for r in harness.rows()) == ["1", "2"]
 
 
 def test_batch_friendly_gc_restores_the_collector() -> None:

@@ -29,6 +29,11 @@ class DeltaEngine:
     def __init__(self, settings: Settings) -> None:
         self.root = settings.delta_root.rstrip("/")
         self.storage_options: dict[str, str] | None = None
+        # Tables that held no rows when this run first wrote to them, with every key written since: a later
+        # batch none of whose keys is among them may append (a MERGE would only insert). Tables known to
+        # hold other rows are in `_holding`; neither needs the table opened again.
+        self._fresh: dict[str, WrittenKeys] = {}
+        self._holding: set[str] = set()
 
     def uri(self, table: TableRef) -> str:
         return f"{self.root}/{table.catalog}/{table.schema}/{table.name}"
@@ -114,10 +119,26 @@ class DeltaEngine:
         return WriteCounts(inserted=int(metrics.get("num_target_rows_inserted", 0)))
 
     def _merge(self, table: TableRef, batch: pa.Table, spec: MergeSpec) -> WriteCounts:
-        if not self._holds_rows(table):
+        uri = self.uri(table)
+        written = self._fresh.pop(
+            uri, None
+        )  # popped: after a failed write, the retry and later batches MERGE
+        if written is None and uri not in self._holding:
+            written = None if self._holds_rows(table) else WrittenKeys(spec.keys)
+        if written is None:
+            self._holding.add(uri)
+            return self._merge_into_rows(table, batch, spec)
+        if written.any_of(batch):
+            counts = self._merge_into_rows(table, batch, spec)
+        else:
             insert_if = sql.insert_condition(spec, ansi_quote) if DELETED in batch.column_names else None
             rows = batch.filter(pc.is_null(batch.column(DELETED))) if insert_if else batch
-            return self._write_whole(table, rows, "append")
+            counts = self._write_whole(table, rows, "append")
+        written.add(batch)
+        self._fresh[uri] = written
+        return counts
+
+    def _merge_into_rows(self, table: TableRef, batch: pa.Table, spec: MergeSpec) -> WriteCounts:
         if not soft_deletes(batch, spec):
             return self._merge_once(table, batch, spec)
         # delta-rs counts a soft delete as an update: the delete records merge on their own to be counted.
@@ -180,6 +201,33 @@ class DeltaEngine:
 
     def close(self) -> None:
         """Nothing to release: delta-rs holds no connection."""
+
+
+class WrittenKeys:
+    """The keys a run wrote into a table that held no rows before it: the table's whole key set."""
+
+    SEPARATOR = "\x1f"  # joins composite keys; not a character of QBO ids or realm ids
+
+    def __init__(self, keys: Sequence[str]) -> None:
+        self.keys = list(keys)
+        self.chunks: list[pa.Array] = []
+
+    def _joined(self, batch: pa.Table) -> pa.Array:
+        columns = [pc.cast(batch.column(k), pa.string()).combine_chunks() for k in self.keys]
+        if len(columns) == 1:
+            return columns[0]
+        return pc.binary_join_element_wise(*columns, self.SEPARATOR)  # a null part makes a null key
+
+    def any_of(self, batch: pa.Table) -> bool:
+        """Whether some key of `batch` was written before (null keys count as written: MERGE decides)."""
+        joined = self._joined(batch)
+        if joined.null_count or not self.chunks:
+            return bool(joined.null_count)
+        seen = pa.concat_arrays(self.chunks)
+        return bool(pc.any(pc.is_in(joined, value_set=seen)).as_py())
+
+    def add(self, batch: pa.Table) -> None:
+        self.chunks.append(self._joined(batch))
 
 
 def _absolute(uri: str) -> str:

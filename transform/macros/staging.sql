@@ -1,7 +1,10 @@
 {#- Staging building blocks shared by every transaction entity: live rows only, QBO names mapped once. -#}
 
-{#- Header columns of a transaction entity. `extra` maps output column -> SQL expression over the source row. -#}
-{% macro qbo_transactions(table, txn_type, extra={}) -%}
+{#- Header columns of a transaction entity. `extra` maps output column -> SQL expression over the source row.
+    `total` is the entity's total amount field; `home_total` its home-currency total where QBO sends one
+    (HomeTotalAmt), else the total is converted at the transaction's rate, rounded to the cent as QBO does. -#}
+{% macro qbo_transactions(table, txn_type, extra={}, total='TotalAmt', home_total=none) -%}
+{%- set converted = qbo_finance.home(total, 'coalesce(ExchangeRate, 1)') -%}
 select
     realm_id,
     Id as txn_id,
@@ -10,6 +13,12 @@ select
     DocNumber as doc_number,
     CurrencyRef.value as currency,
     cast(coalesce(ExchangeRate, 1) as decimal(38, 9)) as exchange_rate,
+    {{ qbo_finance.money(total) }} as total_amt,
+    {% if home_total -%}
+    coalesce({{ qbo_finance.money(home_total) }}, {{ converted }})
+    {%- else -%}
+    {{ converted }}
+    {%- endif %} as home_total_amt,
     DepartmentRef.value as department_id,
     PrivateNote as private_note,
     {%- for name, expr in extra.items() %}

@@ -4,7 +4,5 @@
     'entity_type': 'EntityRef.type',
     'entity_id': 'EntityRef.value',
     'is_credit': 'coalesce(Credit, false)',
-    'total_amt': 'cast(TotalAmt as decimal(38, 9))',
-    'home_total_amt': 'cast(round(cast(TotalAmt as decimal(38, 9)) * cast(coalesce(ExchangeRate, 1) as decimal(38, 9)), 2) as decimal(38, 9))',
     'total_tax': 'cast(TxnTaxDetail.TotalTax as decimal(38, 9))'
 }) }}

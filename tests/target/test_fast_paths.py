@@ -19,7 +19,7 @@ import pytest
 from deltalake import DeltaTable
 from singer_sdk.exceptions import InvalidRecord
 from target_databricks.arrow import newest_per_key
-from target_databricks.engines.delta import _key_ranges
+from target_databricks.engines.delta import WrittenKeys, _key_ranges
 from target_databricks.target import GC_YOUNG_THRESHOLD, batch_friendly_gc
 from target_databricks.validation import NATIVE, FastValidator, _mirror_or_none
 
@@ -227,6 +227,14 @@ def test_composite_keys_count_as_written_only_whole(tmp_path: Path) -> None:
         ("2", "other"),
         ("9341453050298741", "v2"),
     ]
+
+
+def test_past_the_key_limit_every_batch_merges(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(WrittenKeys, "LIMIT", 3)
+    harness = Harness(tmp_path)
+    harness.run([schema_message(), *(invoice(str(i)) for i in range(5))], batch_size_rows=2)
+    assert _operations(harness) == ["WRITE", "WRITE", "MERGE"]
+    assert sorted(r["Id"] for r in harness.rows()) == ["0", "1", "2", "3", "4"]
 
 
 def test_a_table_holding_rows_before_the_run_is_always_merged(tmp_path: Path) -> None:

@@ -204,13 +204,18 @@ class DeltaEngine:
 
 
 class WrittenKeys:
-    """The keys a run wrote into a table that held no rows before it: the table's whole key set."""
+    """The keys a run wrote into a table that held no rows before it: the table's whole key set.
+
+    Past LIMIT keys it stops keeping them (memory) and answers that every batch may repeat one, so the rest
+    of the run MERGEs as it would into any table."""
 
     SEPARATOR = "\x1f"  # joins composite keys; not a character of QBO ids or realm ids
+    LIMIT = 2_000_000
 
     def __init__(self, keys: Sequence[str]) -> None:
         self.keys = list(keys)
         self.chunks: list[pa.Array] = []
+        self.count = 0
 
     def _joined(self, batch: pa.Table) -> pa.Array:
         columns = [pc.cast(batch.column(k), pa.string()).combine_chunks() for k in self.keys]
@@ -220,14 +225,18 @@ class WrittenKeys:
 
     def any_of(self, batch: pa.Table) -> bool:
         """Whether some key of `batch` was written before (null keys count as written: MERGE decides)."""
+        if self.count >= self.LIMIT:
+            return True
         joined = self._joined(batch)
         if joined.null_count or not self.chunks:
             return bool(joined.null_count)
-        seen = pa.concat_arrays(self.chunks)
-        return bool(pc.any(pc.is_in(joined, value_set=seen)).as_py())
+        # The batch is hashed and the written keys probed: linear in what was written, no concatenation.
+        written = pa.chunked_array(self.chunks, type=joined.type)
+        return bool(pc.any(pc.is_in(written, value_set=joined)).as_py())
 
     def add(self, batch: pa.Table) -> None:
-        self.chunks.append(self._joined(batch))
+        self.count += batch.num_rows
+        self.chunks = [] if self.count >= self.LIMIT else [*self.chunks, self._joined(batch)]
 
 
 def _absolute(uri: str) -> str:

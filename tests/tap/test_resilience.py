@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import threading
 from typing import Any
 
 import pytest
@@ -65,50 +64,53 @@ def test_retry_after_wins_over_the_backoff_schedule() -> None:
     assert 2.0 <= client.delay(3, RetriableError("503")) <= 4.0
 
 
-def _mutate_until(emu: QBOEmulator, stop: threading.Event, done: list[str]) -> None:
-    rng = random.Random(3)
-    invoices = [r["Id"] for r in emu.store.all("Invoice")]
-    customers = [r["Id"] for r in emu.store.all("Customer")]
-    template = emu.store.all("Invoice")[0]
-    while not stop.is_set():
+class Mutator:
+    """Random changes to the company (customer or invoice updates, invoice deletes and creates) before each
+    query or /batch request: the tap packs up to 30 pages in one /batch, so several per request."""
+
+    def __init__(self, emu: QBOEmulator, per_request: int = 3) -> None:
+        self.emu, self.rng, self.per_request = emu, random.Random(3), per_request
+        self.invoices = [r["Id"] for r in emu.store.all("Invoice")]
+        self.customers = [r["Id"] for r in emu.store.all("Customer")]
+        self.template = emu.store.all("Invoice")[0]
+        self.done = 0
+
+    def __call__(self, kind: str) -> None:
+        if kind in ("query", "batch"):  # between the tap's reads, not during its token refresh
+            for _ in range(self.per_request):
+                self.change()
+
+    def change(self) -> None:
+        emu, rng, invoices = self.emu, self.rng, self.invoices
         roll = rng.random()
         if roll < 0.4:
-            emu.mutate.update("Customer", rng.choice(customers), {"Notes": f"n{rng.random()}"})
+            emu.mutate.update("Customer", rng.choice(self.customers), {"Notes": f"n{rng.random()}"})
         elif roll < 0.7:
             emu.mutate.update("Invoice", rng.choice(invoices), {"PrivateNote": f"p{rng.random()}"})
         elif roll < 0.85 and len(invoices) > 50:
             emu.mutate.delete("Invoice", invoices.pop(rng.randrange(len(invoices))))
         else:
-            invoices.append(
-                emu.mutate.create(
-                    "Invoice", {"CustomerRef": template["CustomerRef"], "Line": template["Line"]}
-                )["Id"]
-            )
-        done.append("x")
-        stop.wait(0.01)
+            fields = {"CustomerRef": self.template["CustomerRef"], "Line": self.template["Line"]}
+            invoices.append(emu.mutate.create("Invoice", fields)["Id"])
+        self.done += 1
 
 
 def test_paging_loses_nothing_while_the_company_changes(emu: QBOEmulator, config: dict[str, Any]) -> None:
     streams = ["invoices", "customers"]
     untouched_before = {s: dict(expected(emu, s)) for s in streams}
-    emu.faults.latency_ms = 15
-    stop, done = threading.Event(), list[str]()
-    mutator = threading.Thread(target=_mutate_until, args=(emu, stop, done))
+    mutator = emu.faults.on_request = Mutator(emu)  # a change before every page the tap asks for
     cfg = {**config, "page_size": 10, "settle_seconds": 2}
-    mutator.start()
     try:
         first = run_tap(cfg, streams=streams)
     finally:
-        stop.set()
-        mutator.join()
-    assert len(done) >= 20, "mutations must happen while the sync pages"
+        emu.faults.on_request = None
+    assert mutator.done >= 30, "mutations must happen while the sync pages"
     final = {s: expected(emu, s) for s in streams}
     for stream in streams:
         got = first.by_id(stream)
         for record_id, record in untouched_before[stream].items():
             if final[stream].get(record_id) == record:  # never touched during the sync
                 assert record_id in got, f"{stream} {record_id} was skipped by paging"
-    emu.faults.latency_ms = 0
     emu.clock.advance(3)
     second = run_tap(cfg, state=first.state, streams=streams)
     for stream in streams:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -171,6 +172,9 @@ class Faults:
     throttle: bool = True
     endpoints: dict[str, EndpointFaults] = field(default_factory=dict)
     seed: int = 0
+    # Called with each request's kind before it is served: tests change the company between a client's
+    # requests (e.g. between pages) deterministically, whatever the machine's speed.
+    on_request: Callable[[str], None] | None = None
     _queued: list[tuple[str, str, int]] = field(default_factory=list, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _rng: random.Random = field(default_factory=random.Random, repr=False)
@@ -191,6 +195,7 @@ class Faults:
             self._queued.clear()
         self.latency_ms, self.error_5xx_rate, self.reset_rate, self.throttle = 0.0, 0.0, 0.0, True
         self.endpoints.clear()
+        self.on_request = None
 
     def decide(self, kind: str) -> tuple[float, str | None, int]:
         """(latency seconds, action 'reset'|'status'|None, status) for one request of this kind."""

@@ -75,6 +75,8 @@ class Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(length)) if int(length) else b""
         kind = route_kind(method, url.path)
         emu.count(kind)
+        if (hook := emu.faults.on_request) is not None:
+            hook(kind)
         latency, action, status = emu.faults.decide(kind)
         if action == "reset":
             emu.count("reset")

@@ -35,26 +35,23 @@ def test_throttle_storms_server_errors_and_connection_resets(rig: Rig) -> None:
 def test_mutations_while_the_backfill_pages(rig: Rig) -> None:
     rig.select("invoices")
     rig.configure(page_size=20)
-    rig.emu.faults.latency_ms = 60  # pages take long enough for the company to change between them
     invoices = [r["Id"] for r in rig.emu.store.all("Invoice")]
-    stop = threading.Event()
+    churned: list[str] = []
 
-    def churn() -> None:
-        n = 0
-        while not stop.is_set() and n < len(invoices) // 2 - 1:  # edits the front, deletes the back
+    def churn(kind: str) -> None:
+        """Before each read of the tap: edit one invoice from the front, delete one from the back."""
+        n = len(churned)
+        if kind in ("query", "batch") and n < len(invoices) // 2 - 1:
             rig.emu.mutate.update("Invoice", invoices[n], {"PrivateNote": f"edited mid-backfill {n}"})
             rig.emu.mutate.delete("Invoice", invoices[-1 - n])
-            n += 1
-            stop.wait(0.05)
+            churned.append(kind)
 
-    worker = threading.Thread(target=churn)
-    worker.start()
+    rig.emu.faults.on_request = churn
     try:
         rig.sync()
     finally:
-        stop.set()
-        worker.join()
-    rig.emu.faults.clear()
+        rig.emu.faults.on_request = None
+    assert len(churned) >= 3, "the company must change between the backfill's reads"
     rig.sync()
     rig.assert_matches_qbo()
 

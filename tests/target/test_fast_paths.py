@@ -237,6 +237,21 @@ def test_past_the_key_limit_every_batch_merges(tmp_path: Path, monkeypatch: pyte
     assert sorted(r["Id"] for r in harness.rows()) == ["0", "1", "2", "3", "4"]
 
 
+def test_streams_with_other_keys_into_one_table_merge(tmp_path: Path) -> None:
+    """Two streams mapped to one table, keyed differently: one's written keys say nothing of the other's."""
+    harness = Harness(tmp_path)
+    mapping = {"invoices": {"table": "documents"}, "estimates": {"table": "documents"}}
+    messages = [
+        schema_message(),
+        schema_message("estimates", keys=["Id"]),
+        invoice("1", DocNumber="invoice"),
+        record("estimates", realm_id="9341453050298741", Id="2", SyncToken="0", DocNumber="estimate"),
+    ]
+    harness.run(messages, batch_size_rows=1, table_mapping=mapping)
+    assert _operations(harness, "documents") == ["WRITE", "MERGE"]
+    assert sorted(r["DocNumber"] for r in harness.rows("documents")) == ["estimate", "invoice"]
+
+
 def test_a_table_holding_rows_before_the_run_is_always_merged(tmp_path: Path) -> None:
     harness = Harness(tmp_path)
     harness.run([schema_message(), invoice("1")])

@@ -120,12 +120,11 @@ class DeltaEngine:
 
     def _merge(self, table: TableRef, batch: pa.Table, spec: MergeSpec) -> WriteCounts:
         uri = self.uri(table)
-        written = self._fresh.pop(
-            uri, None
-        )  # popped: after a failed write, the retry and later batches MERGE
-        if written is None and uri not in self._holding:
-            written = None if self._holds_rows(table) else WrittenKeys(spec.keys)
-        if written is None:
+        # Popped: after a failed write, its retry and every later batch MERGE.
+        written = self._fresh.pop(uri, None)
+        if written is None and uri not in self._holding and not self._holds_rows(table):
+            written = WrittenKeys(spec.keys)
+        if written is None or written.keys != list(spec.keys):  # another stream's keys: MERGE decides
             self._holding.add(uri)
             return self._merge_into_rows(table, batch, spec)
         if written.any_of(batch):

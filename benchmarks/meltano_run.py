@@ -3,7 +3,8 @@ environment against the QBO emulator, into local Delta (as scripts/demo does, in
 
 Prints three figures (wall seconds, and the CPU seconds of Meltano, tap and target together, which a busy
 machine disturbs less) and one summary line:
-  - full sync of the demo company (goal <= 12 s),
+  - full sync of the demo company's entities (goal <= 12 s; QuickBooks' reports are their own extractor,
+    tap-quickbooks-online--reports, and not part of this run),
   - a run with nothing to do (goal <= 4 s),
   - a run that brings one changed invoice (goal <= 5 s),
 the last two as the median of --repeat runs. Incremental runs poll CDC every time (cdc_interval 0), the

@@ -19,7 +19,10 @@ import pytest
 from deltalake import DeltaTable
 from singer_sdk.exceptions import InvalidRecord
 from target_databricks.arrow import newest_per_key
-from target_databricks.engines.delta import WrittenKeys, _key_ranges
+from target_databricks.engines import TableRef, WritePlan
+from target_databricks.engines.delta import DeltaEngine, WrittenKeys, _key_ranges
+from target_databricks.settings import Settings
+from target_databricks.sql import MergeSpec
 from target_databricks.target import GC_YOUNG_THRESHOLD, batch_friendly_gc
 from target_databricks.validation import NATIVE, FastValidator, _mirror_or_none
 
@@ -257,6 +260,23 @@ def test_a_table_holding_rows_before_the_run_is_always_merged(tmp_path: Path) ->
     harness.run([schema_message(), invoice("1")])
     harness.run([schema_message(), invoice("2"), invoice("3")], batch_size_rows=1)
     assert _operations(harness) == ["WRITE", "MERGE", "MERGE"]
+
+
+def test_a_table_dropped_mid_run_is_written_again_from_nothing(tmp_path: Path) -> None:
+    harness = Harness(tmp_path)
+    harness.run([schema_message(), invoice("1")])
+    path = Path(harness.config["delta_root"]) / "main" / "quickbooks" / "invoices"
+    rows = DeltaTable(str(path)).to_pyarrow_table()
+    engine = DeltaEngine(Settings.from_config(harness.config))
+    table, plan = (
+        TableRef("main", "quickbooks", "invoices"),
+        WritePlan("upsert", MergeSpec(["Id"], [], {}, False)),
+    )
+    engine.write(table, rows, plan)  # the table holds rows: MERGE, and the engine remembers it
+    engine.drop_table(table)
+    engine.write(table, rows, plan)  # gone: created again by an append, not a MERGE into nothing
+    assert _operations(harness) == ["WRITE"]
+    assert [r["Id"] for r in harness.rows()] == ["1"]
 
 
 def test_hard_deletes_of_unknown_keys_are_not_appended(tmp_path: Path) -> None:

@@ -194,7 +194,10 @@ class DeltaEngine:
         """Delete the table's folder (log and data files), locally or in object storage."""
         from pyarrow import fs
 
-        filesystem, path = fs.FileSystem.from_uri(_absolute(self.uri(table)))
+        uri = self.uri(table)
+        self._fresh.pop(uri, None)  # what the run knew of the table's rows goes with it
+        self._holding.discard(uri)
+        filesystem, path = fs.FileSystem.from_uri(_absolute(uri))
         if filesystem.get_file_info(path).type != fs.FileType.NotFound:
             filesystem.delete_dir(path)
 
@@ -235,7 +238,10 @@ class WrittenKeys:
 
     def add(self, batch: pa.Table) -> None:
         self.count += batch.num_rows
-        self.chunks = [] if self.count >= self.LIMIT else [*self.chunks, self._joined(batch)]
+        if self.count >= self.LIMIT:
+            self.chunks.clear()
+        else:
+            self.chunks.append(self._joined(batch))
 
 
 def _absolute(uri: str) -> str:
